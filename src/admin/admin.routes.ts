@@ -1,0 +1,234 @@
+// Admin pages: users, organizations, departments, categories, settings, demo data.
+// Routes parse and render; rules live in the services.
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { removeDemoData } from '../demo/demo.service.js';
+import { ZCategory, ZDepartment } from '../departments/departments.schema.js';
+import type { DepartmentsService } from '../departments/departments.service.js';
+import { notFound } from '../lib/errors.js';
+import { flash } from '../lib/flash.js';
+import { pageRequestFrom } from '../lib/pagination.js';
+import { parseForm, text } from '../lib/validate.js';
+import { requireRole } from '../middleware/auth.js';
+import { formBody } from '../middleware/body.js';
+import { csrfProtection } from '../middleware/csrf.js';
+import { formView } from '../middleware/error-handler.js';
+import { ZOrganization } from '../organizations/organizations.schema.js';
+import type { OrganizationsService } from '../organizations/organizations.service.js';
+import { isValidTimeZone } from '../settings/settings.service.js';
+import { ZCreateUser, ZResetPassword, ZUpdateUser, ZUserFilters } from '../users/users.schema.js';
+import type { UsersService } from '../users/users.service.js';
+
+type Services = { users: UsersService; organizations: OrganizationsService; departments: DepartmentsService };
+
+function idParam(req: Request): number {
+  const raw = req.params.id;
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw)) throw notFound();
+  return Number(raw);
+}
+
+const actorId = (req: Request) => (req.user as Express.User).id;
+
+const ZSettings = z.object({
+  helpdeskName: text({ max: 80 }),
+  registrationEnabled: z.union([z.string(), z.undefined()]).transform((value) => value !== undefined),
+  timeZone: text({ max: 64 }).refine(isValidTimeZone, { error: 'invalidTimeZone' }),
+});
+
+export function adminRouter(ctx: AppContext, services: Services): Router {
+  const { users, organizations, departments } = services;
+  const router = Router();
+  router.use(requireRole('ADMIN'));
+
+  const userFormData = async () => ({
+    organizations: await organizations.options(),
+    departments: await departments.departmentOptions(),
+  });
+
+  // Users
+  router.get('/users', async (req, res) => {
+    const filters = ZUserFilters.parse(req.query);
+    const page = await users.list(filters, pageRequestFrom(req.query));
+    res.render('admin/users/list', { filters, page });
+  });
+  router.get('/users/new', async (_req, res) => {
+    res.render('admin/users/form', { ...(await userFormData()), editing: null, values: { role: 'CLIENT' } });
+  });
+  router.post(
+    '/users',
+    formBody,
+    csrfProtection,
+    formView('admin/users/form', async () => ({ ...(await userFormData()), editing: null })),
+    async (req, res) => {
+      const input = parseForm(ZCreateUser, req.body, req.invalidUtf8Fields);
+      const user = await users.create(input, actorId(req));
+      flash(req, 'success', 'admin.users.created', { name: input.name });
+      res.redirect(`/admin/users/${user.id}`);
+    },
+  );
+  router.get('/users/:id', async (req, res) => {
+    const user = await users.get(idParam(req));
+    res.render('admin/users/form', { ...(await userFormData()), editing: user, values: user });
+  });
+  router.post(
+    '/users/:id',
+    formBody,
+    csrfProtection,
+    formView('admin/users/form', async () => ({ ...(await userFormData()) })),
+    async (req, res) => {
+      const id = idParam(req);
+      res.locals.editing = await users.get(id);
+      const input = parseForm(ZUpdateUser, req.body, req.invalidUtf8Fields);
+      await users.update(id, input, actorId(req));
+      flash(req, 'success', 'admin.users.saved', { name: input.name });
+      res.redirect(`/admin/users/${id}`);
+    },
+  );
+  router.post('/users/:id/deactivate', formBody, csrfProtection, async (req, res) => {
+    const id = idParam(req);
+    await users.setActive(id, false, actorId(req));
+    flash(req, 'success', 'admin.users.deactivated');
+    res.redirect(`/admin/users/${id}`);
+  });
+  router.post('/users/:id/reactivate', formBody, csrfProtection, async (req, res) => {
+    const id = idParam(req);
+    await users.setActive(id, true, actorId(req));
+    flash(req, 'success', 'admin.users.reactivated');
+    res.redirect(`/admin/users/${id}`);
+  });
+  router.post(
+    '/users/:id/password',
+    formBody,
+    csrfProtection,
+    formView('admin/users/form', async (_req, res) => ({ ...(await userFormData()), values: res.locals.editing })),
+    async (req, res) => {
+      const id = idParam(req);
+      const user = await users.get(id);
+      res.locals.editing = user;
+      const input = parseForm(ZResetPassword, req.body, req.invalidUtf8Fields);
+      await users.resetPassword(id, input.password, actorId(req));
+      flash(req, 'success', 'admin.users.passwordReset', { name: user.name });
+      res.redirect(`/admin/users/${id}`);
+    },
+  );
+
+  // Organizations
+  router.get('/organizations', async (req, res) => {
+    const q = z.string().trim().max(120).optional().catch(undefined).parse(req.query.q);
+    const page = await organizations.list({ q }, pageRequestFrom(req.query));
+    res.render('admin/organizations/list', { filters: { q }, page });
+  });
+  const orgFormData = async () => ({ parents: await organizations.options() });
+  router.get('/organizations/new', async (_req, res) => {
+    res.render('admin/organizations/form', { ...(await orgFormData()), editing: null });
+  });
+  router.post(
+    '/organizations',
+    formBody,
+    csrfProtection,
+    formView('admin/organizations/form', async () => ({ ...(await orgFormData()), editing: null })),
+    async (req, res) => {
+      const input = parseForm(ZOrganization, req.body, req.invalidUtf8Fields);
+      await organizations.create(input, actorId(req));
+      flash(req, 'success', 'admin.organizations.created', { name: input.name });
+      res.redirect('/admin/organizations');
+    },
+  );
+  router.get('/organizations/:id', async (req, res) => {
+    const org = await organizations.get(idParam(req));
+    res.render('admin/organizations/form', { ...(await orgFormData()), editing: org, values: org });
+  });
+  router.post(
+    '/organizations/:id',
+    formBody,
+    csrfProtection,
+    formView('admin/organizations/form', orgFormData),
+    async (req, res) => {
+      const id = idParam(req);
+      res.locals.editing = await organizations.get(id);
+      const input = parseForm(ZOrganization, req.body, req.invalidUtf8Fields);
+      await organizations.update(id, input, actorId(req));
+      flash(req, 'success', 'admin.organizations.saved', { name: input.name });
+      res.redirect('/admin/organizations');
+    },
+  );
+  router.post('/organizations/:id/delete', formBody, csrfProtection, async (req, res) => {
+    await organizations.remove(idParam(req), actorId(req));
+    flash(req, 'success', 'admin.organizations.deleted');
+    res.redirect('/admin/organizations');
+  });
+
+  // Departments
+  router.get('/departments', async (_req, res) => {
+    res.render('admin/departments/list', { departments: await departments.listDepartments() });
+  });
+  router.get('/departments/new', (_req, res) => {
+    res.render('admin/departments/form', { editing: null, values: { isActive: true } });
+  });
+  router.get('/departments/:id', async (req, res) => {
+    const department = await departments.getDepartment(idParam(req));
+    res.render('admin/departments/form', { editing: department, values: department });
+  });
+  const saveDepartment = (isNew: boolean) => [
+    formBody,
+    csrfProtection,
+    formView('admin/departments/form'),
+    async (req: Request, res: import('express').Response) => {
+      const id = isNew ? null : idParam(req);
+      res.locals.editing = id === null ? null : await departments.getDepartment(id);
+      const input = parseForm(ZDepartment, req.body, req.invalidUtf8Fields);
+      await departments.saveDepartment(id, input, actorId(req));
+      flash(req, 'success', 'admin.departments.saved', { name: input.name });
+      res.redirect('/admin/departments');
+    },
+  ];
+  router.post('/departments', ...saveDepartment(true));
+  router.post('/departments/:id', ...saveDepartment(false));
+
+  // Categories
+  router.get('/categories', async (_req, res) => {
+    res.render('admin/categories/list', { categories: await departments.listCategories() });
+  });
+  const categoryFormData = async () => ({ departments: await departments.departmentOptions() });
+  router.get('/categories/new', async (_req, res) => {
+    res.render('admin/categories/form', { ...(await categoryFormData()), editing: null, values: { isActive: true } });
+  });
+  router.get('/categories/:id', async (req, res) => {
+    const category = await departments.getCategory(idParam(req));
+    res.render('admin/categories/form', { ...(await categoryFormData()), editing: category, values: category });
+  });
+  const saveCategory = (isNew: boolean) => [
+    formBody,
+    csrfProtection,
+    formView('admin/categories/form', categoryFormData),
+    async (req: Request, res: import('express').Response) => {
+      const id = isNew ? null : idParam(req);
+      res.locals.editing = id === null ? null : await departments.getCategory(id);
+      const input = parseForm(ZCategory, req.body, req.invalidUtf8Fields);
+      await departments.saveCategory(id, input, actorId(req));
+      flash(req, 'success', 'admin.categories.saved', { name: input.name });
+      res.redirect('/admin/categories');
+    },
+  ];
+  router.post('/categories', ...saveCategory(true));
+  router.post('/categories/:id', ...saveCategory(false));
+
+  // Settings and demo data
+  router.get('/settings', async (_req, res) => {
+    res.render('admin/settings', { values: await ctx.settings.get() });
+  });
+  router.post('/settings', formBody, csrfProtection, formView('admin/settings'), async (req, res) => {
+    const input = parseForm(ZSettings, req.body, req.invalidUtf8Fields);
+    await ctx.settings.update(input, actorId(req));
+    flash(req, 'success', 'admin.settings.saved');
+    res.redirect('/admin/settings');
+  });
+  router.post('/demo/remove', formBody, csrfProtection, async (req, res) => {
+    await removeDemoData(ctx.db.prisma, actorId(req));
+    flash(req, 'success', 'admin.demo.removed');
+    res.redirect('/admin/settings');
+  });
+
+  return router;
+}

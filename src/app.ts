@@ -1,0 +1,80 @@
+// createApp(): middleware → routers → not found → error handler. Tests import this directly.
+
+import { randomUUID } from 'node:crypto';
+import express from 'express';
+import { pinoHttp } from 'pino-http';
+import { accountRouter } from './account/account.routes.js';
+import { adminRouter } from './admin/admin.routes.js';
+import { authRouter } from './auth/auth.routes.js';
+import { createAuthService } from './auth/auth.service.js';
+import { createLoginThrottle, type LoginThrottle } from './auth/login-throttle.js';
+import { configurePassport } from './auth/passport.js';
+import type { AppContext } from './context.js';
+import { createDepartmentsService } from './departments/departments.service.js';
+import { healthRouter } from './health/health.routes.js';
+import { homeRouter } from './home/home.routes.js';
+import { assetMounts } from './lib/assets.js';
+import { projectPath } from './lib/paths.js';
+import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
+import { baseLocals, localsMiddleware } from './middleware/locals.js';
+import { securityHeaders } from './middleware/security.js';
+import { sessionMiddleware } from './middleware/session.js';
+import { createOrganizationsService } from './organizations/organizations.service.js';
+import { setupRouter } from './setup/setup.routes.js';
+import { createUsersService } from './users/users.service.js';
+
+export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrottle } = {}) {
+  const app = express();
+  app.set('trust proxy', ctx.env.TRUST_PROXY);
+  app.set('view engine', 'ejs');
+  app.set('views', projectPath('views'));
+  app.disable('x-powered-by');
+  if (ctx.env.NODE_ENV === 'production') app.enable('view cache');
+
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: (_req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: {
+        ignore: (req) => req.url?.startsWith('/static/') === true || req.url?.startsWith('/vendor/') === true,
+      },
+    }),
+  );
+  app.use(baseLocals);
+  app.use(securityHeaders({ isHttps: ctx.env.BASE_URL?.startsWith('https:') ?? false }));
+
+  for (const [prefix, dir] of Object.entries(assetMounts)) {
+    // URLs carry a content hash (?v=…), so a year of caching is safe.
+    app.use(prefix, express.static(dir, { maxAge: '365d', immutable: true, index: false, fallthrough: false }));
+  }
+  app.use(healthRouter(ctx));
+
+  const auth = createAuthService(ctx, options.loginThrottle ?? createLoginThrottle(ctx.db.pool));
+  const passport = configurePassport(auth);
+  const session = sessionMiddleware(ctx);
+  app.use(session);
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(localsMiddleware(ctx));
+
+  app.use(authRouter(ctx, auth, passport));
+  app.use(setupRouter(ctx));
+  app.use(accountRouter(ctx));
+  app.use(homeRouter());
+  app.use(
+    '/admin',
+    adminRouter(ctx, {
+      users: createUsersService(ctx),
+      organizations: createOrganizationsService(ctx),
+      departments: createDepartmentsService(ctx),
+    }),
+  );
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,35 @@
+import type { Role } from '../generated/prisma/enums.js';
+
+/** What every request knows about the signed-in user (loaded fresh on each request). */
+export type SessionUser = {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  locale: string | null;
+  timeZone: string | null;
+  organizationId: number | null;
+  isOrgManager: boolean;
+  isDemo: boolean;
+  sessionEpoch: number;
+};
+
+export const sessionUserSelect = {
+  id: true,
+  email: true,
+  name: true,
+  role: true,
+  locale: true,
+  timeZone: true,
+  organizationId: true,
+  isOrgManager: true,
+  isDemo: true,
+  sessionEpoch: true,
+} as const;
+
+export const homePathByRole: Record<Role, string> = {
+  CLIENT: '/tickets',
+  SUPPORT: '/queue',
+  TECHNICIAN: '/work',
+  ADMIN: '/admin/users',
+};

@@ -1,0 +1,69 @@
+// Start-up steps shared by the server, the scripts and the tests.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Env } from './config/env.js';
+import type { Database } from './db/database.js';
+import { applyMigrations } from './db/migrations.js';
+import { demoAccounts, isDatabaseEmpty, seedDemoData } from './demo/demo.service.js';
+import type { Logger } from './lib/logger.js';
+import { issueSetupToken } from './setup/setup.service.js';
+
+/** SESSION_SECRET, or one generated once and kept in DATA_DIR (so restarts keep sessions). */
+export async function resolveSessionSecret(env: Env): Promise<string> {
+  if (env.SESSION_SECRET) return env.SESSION_SECRET;
+  const file = path.resolve(env.DATA_DIR, 'session-secret');
+  const existing = await readFile(file, 'utf8').catch(() => '');
+  if (existing.trim().length >= 32) return existing.trim();
+  const secret = randomBytes(32).toString('hex');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+export async function migrate(db: Database, logger: Logger): Promise<void> {
+  const applied = await applyMigrations(db.pool);
+  if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+}
+
+/**
+ * Demo data on an empty embedded database (or when SEED_DEMO is set); otherwise, while no
+ * administrator exists, a one-time setup token. What a person must read goes to the console.
+ */
+export async function prepareFirstRun(options: {
+  env: Env;
+  db: Database;
+  baseUrl: string;
+  print: (text: string) => void;
+}) {
+  const { env, db, baseUrl, print } = options;
+  const seedDemo = (db.isEmbedded || env.SEED_DEMO) && (await isDatabaseEmpty(db.prisma));
+  if (seedDemo) {
+    const password = await seedDemoData(db.prisma, { password: env.DEMO_PASSWORD });
+    print(
+      [
+        '',
+        'Demo data created. Sign in at ' + `${baseUrl}/login with any of:`,
+        ...demoAccounts.map((account) => `  ${account.email.padEnd(22)} (${account.role.toLowerCase()})`),
+        env.DEMO_PASSWORD
+          ? '  password: the value of DEMO_PASSWORD'
+          : `  password: ${password}   <- shown only this once; set DEMO_PASSWORD to choose it`,
+        'An administrator can remove the demo data from Settings.',
+        '',
+      ].join('\n'),
+    );
+    return;
+  }
+  const token = await issueSetupToken(db.prisma);
+  if (token) {
+    print(
+      [
+        '',
+        'No administrator yet. Create the first one at:',
+        `  ${baseUrl}/setup   with the one-time setup token: ${token}`,
+        '(A new token is issued at each start until the administrator exists.)',
+        '',
+      ].join('\n'),
+    );
+  }
+}

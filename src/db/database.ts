@@ -1,0 +1,49 @@
+// One pg pool shared by Prisma, the session store and the rate limiter. In embedded mode the
+// pool has exactly one connection: PGlite is a single session, so transactions must not interleave.
+import path from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import type { Env } from '../config/env.js';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { type EmbeddedDatabase, startEmbeddedDatabase } from './embedded.js';
+
+export type Database = {
+  pool: pg.Pool;
+  prisma: PrismaClient;
+  isEmbedded: boolean;
+  close(): Promise<void>;
+};
+
+// Return BIGINT as JS numbers where safe (ids, counters), not strings.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => {
+  const n = Number(value);
+  return Number.isSafeInteger(n) ? n : value;
+});
+
+export function connectDatabase(options: { url: string; poolSize: number; embedded?: EmbeddedDatabase }): Database {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.embedded ? 1 : options.poolSize,
+    idleTimeoutMillis: options.embedded ? 0 : 30_000,
+  });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    pool,
+    prisma,
+    isEmbedded: Boolean(options.embedded),
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+      await options.embedded?.stop();
+    },
+  };
+}
+
+/** DATABASE_URL when set; otherwise the embedded PGlite under DATA_DIR/pglite. */
+export async function openDatabase(env: Env): Promise<Database> {
+  if (env.DATABASE_URL) return connectDatabase({ url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE });
+  const embedded = await startEmbeddedDatabase({ dataDir: path.resolve(env.DATA_DIR, 'pglite') });
+  return connectDatabase({ url: embedded.url, poolSize: 1, embedded });
+}

@@ -1,0 +1,37 @@
+// Embedded PostgreSQL (PGlite: real PostgreSQL compiled to WASM) served on a loopback port,
+// so every part of the app talks plain `pg` to it exactly as it would to a server.
+// PGlite is a single session: callers must share ONE connection (pool max 1).
+import { mkdir } from 'node:fs/promises';
+import { PGlite } from '@electric-sql/pglite';
+import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+
+export type EmbeddedDatabase = {
+  url: string;
+  db: PGlite;
+  stop(): Promise<void>;
+};
+
+export async function startEmbeddedDatabase(options: {
+  /** Directory for the files; null keeps everything in memory (tests, diffs). */
+  dataDir: string | null;
+  /** Optional tarball from `db.dumpDataDir()` to start from (test template). */
+  loadDataDir?: Blob;
+}): Promise<EmbeddedDatabase> {
+  if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
+  const db = await PGlite.create({
+    dataDir: options.dataDir ?? undefined,
+    loadDataDir: options.loadDataDir,
+  });
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });
+  await server.start();
+  const conn = server.getServerConn();
+  const port = Number(conn.split(':').at(-1));
+  return {
+    url: `postgresql://postgres@127.0.0.1:${port}/postgres?sslmode=disable`,
+    db,
+    async stop() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

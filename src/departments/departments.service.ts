@@ -1,0 +1,99 @@
+// Departments (CCTV, Alarmas, …) route tickets and group technicians; categories name the kind
+// of problem and suggest a department. Both are retired (inactive), never deleted, once in use.
+import type { AppContext } from '../context.js';
+import { notFound, validationError } from '../lib/errors.js';
+import type { TCategory, TDepartment } from './departments.schema.js';
+
+export function createDepartmentsService(ctx: AppContext) {
+  const { prisma } = ctx.db;
+
+  async function assertNameFree(model: 'department' | 'category', name: string, id?: number) {
+    const where = { name: { equals: name, mode: 'insensitive' as const }, ...(id ? { id: { not: id } } : {}) };
+    const taken =
+      model === 'department'
+        ? await prisma.department.findFirst({ where, select: { id: true } })
+        : await prisma.category.findFirst({ where, select: { id: true } });
+    if (taken) throw validationError({ name: { key: 'validation.nameTaken' } });
+  }
+
+  return {
+    listDepartments() {
+      return prisma.department.findMany({
+        orderBy: { name: 'asc' },
+        select: { id: true, name: true, isActive: true, _count: { select: { members: true, categories: true } } },
+      });
+    },
+    departmentOptions() {
+      return prisma.department.findMany({
+        where: { isActive: true },
+        orderBy: { name: 'asc' },
+        select: { id: true, name: true },
+      });
+    },
+    async getDepartment(id: number) {
+      const department = await prisma.department.findUnique({ where: { id } });
+      if (!department) throw notFound();
+      return department;
+    },
+    async saveDepartment(id: number | null, input: TDepartment, actorId: number) {
+      await assertNameFree('department', input.name, id ?? undefined);
+      if (id !== null) await this.getDepartment(id);
+      const saved = await prisma.$transaction(async (tx) => {
+        const row =
+          id === null
+            ? await tx.department.create({ data: input, select: { id: true } })
+            : await tx.department.update({ where: { id }, data: input, select: { id: true } });
+        await tx.auditLog.create({
+          data: {
+            actorId,
+            action: id === null ? 'department.create' : 'department.update',
+            entityType: 'department',
+            entityId: String(row.id),
+          },
+        });
+        return row;
+      });
+      return saved;
+    },
+
+    listCategories() {
+      return prisma.category.findMany({
+        orderBy: { name: 'asc' },
+        select: { id: true, name: true, isActive: true, department: { select: { id: true, name: true } } },
+      });
+    },
+    async getCategory(id: number) {
+      const category = await prisma.category.findUnique({ where: { id } });
+      if (!category) throw notFound();
+      return category;
+    },
+    async saveCategory(id: number | null, input: TCategory, actorId: number) {
+      await assertNameFree('category', input.name, id ?? undefined);
+      if (id !== null) await this.getCategory(id);
+      if (input.departmentId !== null) {
+        const department = await prisma.department.findUnique({
+          where: { id: input.departmentId },
+          select: { id: true },
+        });
+        if (!department) throw validationError({ departmentId: { key: 'validation.invalidChoice' } });
+      }
+      return prisma.$transaction(async (tx) => {
+        const row =
+          id === null
+            ? await tx.category.create({ data: input, select: { id: true } })
+            : await tx.category.update({ where: { id }, data: input, select: { id: true } });
+        await tx.auditLog.create({
+          data: {
+            actorId,
+            action: id === null ? 'category.create' : 'category.update',
+            entityType: 'category',
+            entityId: String(row.id),
+          },
+        });
+        return row;
+      });
+    },
+  };
+}
+
+export type DepartmentsService = ReturnType<typeof createDepartmentsService>;

@@ -1,0 +1,68 @@
+// UI text comes only from locale files: locales/<lng>/<area>.json, read as keys `<area>.…`
+// (locales/es/admin.json holds `admin.…`). Spanish is the default.
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import i18next, { type TFunction } from 'i18next';
+import { projectPath } from './paths.js';
+
+export const languages = ['es', 'en', 'pt-BR'] as const;
+export type Language = (typeof languages)[number];
+export const defaultLanguage: Language = 'es';
+
+function loadLanguage(lng: Language): Record<string, unknown> {
+  const dir = projectPath('locales', lng);
+  const files = readdirSync(dir).filter((file) => file.endsWith('.json'));
+  return Object.fromEntries(
+    files.map((file) => [path.basename(file, '.json'), JSON.parse(readFileSync(path.join(dir, file), 'utf8'))]),
+  );
+}
+
+const resources = Object.fromEntries(languages.map((lng) => [lng, { translation: loadLanguage(lng) }]));
+
+const instance = i18next.createInstance();
+await instance.init({
+  resources,
+  lng: defaultLanguage,
+  fallbackLng: defaultLanguage,
+  supportedLngs: [...languages],
+  // EJS escapes on output; escaping here too would double-escape.
+  interpolation: { escapeValue: false },
+  returnNull: false,
+  initAsync: false,
+  showSupportNotice: false,
+});
+
+export function translator(lng: Language): TFunction {
+  return instance.getFixedT(lng);
+}
+
+export function isLanguage(value: unknown): value is Language {
+  return typeof value === 'string' && (languages as readonly string[]).includes(value);
+}
+
+/** DB enum values (`pt_BR`) ↔ BCP 47 tags (`pt-BR`). */
+export const languageFromDb = (value: string | null | undefined): Language | undefined =>
+  value ? (value.replace('_', '-') as Language) : undefined;
+export const languageToDb = (value: Language) => value.replace('-', '_') as 'es' | 'en' | 'pt_BR';
+
+/** Best supported language for an Accept-Language header (`pt` matches `pt-BR`). */
+export function languageFromHeader(header: string | undefined): Language | undefined {
+  if (!header) return undefined;
+  const ranked = header
+    .split(',')
+    .map((part, index) => {
+      const [tag = '', ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { tag: tag.toLowerCase(), q: q ? Number(q.slice(2)) || 0 : 1, index };
+    })
+    .filter((entry) => entry.tag && entry.q > 0)
+    .sort((a, b) => b.q - a.q || a.index - b.index);
+  for (const { tag } of ranked) {
+    const exact = languages.find((lng) => lng.toLowerCase() === tag);
+    if (exact) return exact;
+    const base = tag.split('-')[0];
+    const partial = languages.find((lng) => lng.toLowerCase().split('-')[0] === base);
+    if (partial) return partial;
+  }
+  return undefined;
+}

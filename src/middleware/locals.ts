@@ -1,0 +1,68 @@
+// Per-request language, translator and what every page template needs.
+import type { NextFunction, Request, Response } from 'express';
+import { homePathByRole } from '../auth/session-user.js';
+import type { AppContext } from '../context.js';
+import { demoDataExists } from '../demo/demo.service.js';
+import { assetUrl } from '../lib/assets.js';
+import { takeFlash } from '../lib/flash.js';
+import { createFormatters } from '../lib/format.js';
+import { defaultLanguage, languageFromDb, languageFromHeader, translator } from '../lib/i18n.js';
+import { csrfToken } from './csrf.js';
+import { navigationFor } from './navigation.js';
+
+export function localsMiddleware(ctx: AppContext) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const user = req.user;
+    req.lang =
+      languageFromDb(user?.locale) ??
+      req.session?.lang ??
+      languageFromHeader(req.headers['accept-language']) ??
+      defaultLanguage;
+    req.t = translator(req.lang);
+    const settings = await ctx.settings.get();
+    const timeZone = user?.timeZone ?? settings.timeZone;
+    Object.assign(res.locals, {
+      t: req.t,
+      lang: req.lang,
+      user,
+      settings,
+      timeZone,
+      currentPath: req.path,
+      asset: assetUrl,
+      csrfToken: () => csrfToken(req),
+      flash: takeFlash(req),
+      nav: user ? navigationFor(user.role) : [],
+      homePath: user ? homePathByRole[user.role] : '/login',
+      showDemoBanner: await demoDataExists(ctx.db.prisma),
+      errors: {},
+      values: {},
+      ...createFormatters(req.lang, timeZone),
+    });
+    res.setHeader('Content-Language', req.lang);
+    next();
+  };
+}
+
+/** Safe defaults so even an error raised before the session exists renders a full page. */
+export function baseLocals(req: Request, res: Response, next: NextFunction): void {
+  req.lang = languageFromHeader(req.headers['accept-language']) ?? defaultLanguage;
+  req.t = translator(req.lang);
+  Object.assign(res.locals, {
+    t: req.t,
+    lang: req.lang,
+    user: undefined,
+    settings: null,
+    timeZone: 'UTC',
+    currentPath: req.path,
+    asset: assetUrl,
+    csrfToken: () => '',
+    flash: [],
+    nav: [],
+    homePath: '/',
+    showDemoBanner: false,
+    errors: {},
+    values: {},
+    ...createFormatters(req.lang, 'UTC'),
+  });
+  next();
+}

@@ -1,0 +1,68 @@
+// env → database → migrations → first run → createApp() → listen; signals. Nothing else.
+import type { Server } from 'node:http';
+import { createApp } from './app.js';
+import { migrate, prepareFirstRun, resolveSessionSecret } from './bootstrap.js';
+import { ConfigError, loadEnv } from './config/env.js';
+import { openDatabase } from './db/database.js';
+import { createLogger } from './lib/logger.js';
+import { SettingsService } from './settings/settings.service.js';
+
+const started = performance.now();
+let env: ReturnType<typeof loadEnv>;
+try {
+  env = loadEnv();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = createLogger(env.LOG_LEVEL);
+const db = await openDatabase(env).catch((error: Error) => {
+  logger.fatal({ err: error }, 'cannot open the database');
+  console.error(`Cannot open the database: ${error.message}`);
+  process.exit(1);
+});
+await migrate(db, logger);
+const sessionSecret = await resolveSessionSecret(env);
+const baseUrl = env.BASE_URL ?? `http://localhost:${env.PORT}`;
+await prepareFirstRun({ env, db, baseUrl, print: (text) => console.log(text) });
+const app = createApp({ env, db, logger, settings: new SettingsService(db.prisma), sessionSecret });
+
+const server: Server = app.listen(env.PORT, env.HOST, () => {
+  logger.info(
+    {
+      url: baseUrl,
+      database: db.isEmbedded ? 'embedded' : 'server',
+      startupMs: Math.round(performance.now() - started),
+    },
+    'Centinela is listening',
+  );
+  console.log(
+    `Centinela is running at ${baseUrl} (${db.isEmbedded ? 'embedded database in ' + env.DATA_DIR : 'PostgreSQL server'})`,
+  );
+});
+server.on('error', (error) => {
+  logger.fatal({ err: error }, 'cannot listen');
+  console.error(`Cannot listen on port ${env.PORT}: ${error.message}`);
+  process.exit(1);
+});
+
+// Graceful shutdown: stop accepting, let requests finish, then close the pools.
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  server.close(async () => {
+    await db.close().catch((error) => logger.error({ err: error }, 'error while closing the database'));
+    process.exit(0);
+  });
+  server.closeIdleConnections();
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));

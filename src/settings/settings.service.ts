@@ -1,0 +1,56 @@
+// System settings, one JSON value per key, with defaults. Read often, changed rarely: a short
+// in-process cache keeps them off the hot path while other processes see changes within seconds.
+import type { PrismaClient } from '../generated/prisma/client.js';
+
+export type Settings = {
+  helpdeskName: string;
+  registrationEnabled: boolean;
+  timeZone: string;
+};
+
+export const defaultSettings: Settings = {
+  helpdeskName: 'Centinela',
+  registrationEnabled: false,
+  timeZone: 'America/Argentina/Buenos_Aires',
+};
+
+const cacheMs = 5_000;
+
+export class SettingsService {
+  private cached?: { value: Settings; at: number };
+
+  constructor(private readonly prisma: PrismaClient) {}
+
+  async get(): Promise<Settings> {
+    if (this.cached && Date.now() - this.cached.at < cacheMs) return this.cached.value;
+    const rows = await this.prisma.setting.findMany({ where: { key: { in: Object.keys(defaultSettings) } } });
+    const value = { ...defaultSettings };
+    for (const row of rows) {
+      const key = row.key as keyof Settings;
+      if (typeof row.value === typeof defaultSettings[key]) (value as Record<string, unknown>)[key] = row.value;
+    }
+    this.cached = { value, at: Date.now() };
+    return value;
+  }
+
+  async update(changes: Partial<Settings>, actorId: number | null): Promise<void> {
+    await this.prisma.$transaction([
+      ...Object.entries(changes).map(([key, value]) =>
+        this.prisma.setting.upsert({ where: { key }, create: { key, value }, update: { value } }),
+      ),
+      this.prisma.auditLog.create({
+        data: { actorId, action: 'settings.update', entityType: 'setting', entityId: '*', data: changes },
+      }),
+    ]);
+    this.cached = undefined;
+  }
+}
+
+export function isValidTimeZone(value: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { checkbox, email, idList, optionalId, optionalText, password, text } from '../lib/validate.js';
+
+export const roles = ['CLIENT', 'SUPPORT', 'TECHNICIAN', 'ADMIN'] as const;
+export const locales = ['es', 'en', 'pt_BR'] as const;
+
+const userFields = {
+  name: text({ max: 120 }),
+  email: email(),
+  phone: optionalText({ max: 40 }),
+  role: z.enum(roles, { error: 'invalidChoice' }),
+  organizationId: optionalId(),
+  isOrgManager: checkbox(),
+  departmentIds: idList(),
+  locale: z.union([z.enum(locales), z.literal(''), z.undefined()]).transform((value) => (value ? value : null)),
+};
+
+export const ZCreateUser = z
+  .object({ ...userFields, password: password(), passwordConfirm: z.string().default('') })
+  .refine((data) => data.password === data.passwordConfirm, { path: ['passwordConfirm'], error: 'passwordMismatch' });
+export type TCreateUser = z.infer<typeof ZCreateUser>;
+
+export const ZUpdateUser = z.object(userFields);
+export type TUpdateUser = z.infer<typeof ZUpdateUser>;
+
+export const ZResetPassword = z
+  .object({ password: password(), passwordConfirm: z.string().default('') })
+  .refine((data) => data.password === data.passwordConfirm, { path: ['passwordConfirm'], error: 'passwordMismatch' });
+
+export const ZUserFilters = z.object({
+  q: z.string().trim().max(120).optional().catch(undefined),
+  role: z.enum(roles).optional().catch(undefined),
+  status: z.enum(['active', 'inactive', 'all']).default('active').catch('active'),
+});
+export type TUserFilters = z.infer<typeof ZUserFilters>;

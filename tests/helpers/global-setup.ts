@@ -1,0 +1,65 @@
+// Runs once before all test files: prepares a migrated template database.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedDatabase } from '../../src/db/embedded.js';
+import { applyMigrations, listMigrationDirectories } from '../../src/db/migrations.js';
+import { serverUrl, templateName } from './database-names.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dbMode: 'server' | 'embedded';
+    dbTemplate: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const url = serverUrl();
+  if (url) {
+    const migrations = (await listMigrationDirectories()).map((dir) => dir.path);
+    const template = templateName(migrations);
+    const admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    try {
+      // A template per migration set: reused across runs, rebuilt when migrations change.
+      const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [template]);
+      if (exists.rowCount === 0) {
+        const building = `${template}_building_${process.pid}`;
+        await admin.query(`DROP DATABASE IF EXISTS "${building}"`);
+        await admin.query(`CREATE DATABASE "${building}"`);
+        const target = new URL(url);
+        target.pathname = `/${building}`;
+        const pool = new pg.Pool({ connectionString: target.toString(), max: 2 });
+        await applyMigrations(pool);
+        await pool.end();
+        await admin.query(`ALTER DATABASE "${building}" RENAME TO "${template}"`).catch(async (error) => {
+          // Another run built it first.
+          await admin.query(`DROP DATABASE IF EXISTS "${building}"`);
+          if (!String(error.message).includes('already exists')) throw error;
+        });
+      }
+    } finally {
+      await admin.end();
+    }
+    project.provide('dbMode', 'server');
+    project.provide('dbTemplate', template);
+    return;
+  }
+
+  const embedded = await startEmbeddedDatabase({ dataDir: null });
+  const pool = new pg.Pool({ connectionString: embedded.url, max: 1 });
+  await applyMigrations(pool);
+  await pool.end();
+  const dump = await embedded.db.dumpDataDir('none');
+  await embedded.stop();
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'centinela-test-'));
+  const file = path.join(dir, 'template.tar');
+  await writeFile(file, Buffer.from(await dump.arrayBuffer()));
+  project.provide('dbMode', 'embedded');
+  project.provide('dbTemplate', file);
+  return async () => {
+    await rm(dir, { recursive: true, force: true });
+  };
+}
