@@ -1,0 +1,111 @@
+// Who may open which page: every role (and a visitor) against every page that exists so far.
+import request from 'supertest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Role } from '../../src/generated/prisma/enums.js';
+import { type Agent, createTestApp, loginAs, type TestApp } from '../helpers/app.js';
+import { createUser } from '../helpers/factories.js';
+
+const roles: Role[] = ['CLIENT', 'SUPPORT', 'TECHNICIAN', 'ADMIN'];
+const everyone = roles;
+const adminOnly: Role[] = ['ADMIN'];
+
+/** Page → roles allowed to open it. */
+const access: [path: string, allowed: Role[]][] = [
+  ['/tickets', everyone],
+  ['/queue', ['SUPPORT', 'ADMIN']],
+  ['/work', ['TECHNICIAN']],
+  ['/admin/users', adminOnly],
+  ['/admin/users/new', adminOnly],
+  ['/admin/organizations', adminOnly],
+  ['/admin/departments', adminOnly],
+  ['/admin/categories', adminOnly],
+  ['/admin/settings', adminOnly],
+  ['/account', everyone],
+  ['/account/password', everyone],
+];
+
+const homeByRole: Record<Role, string> = {
+  CLIENT: '/tickets',
+  SUPPORT: '/queue',
+  TECHNICIAN: '/work',
+  ADMIN: '/admin/users',
+};
+
+let t: TestApp;
+const agents = {} as Record<Role, Agent>;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  for (const role of roles) {
+    const user = await createUser(t.db.prisma, { role });
+    agents[role] = await loginAs(t.app, user.email);
+  }
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('a visitor who is not signed in', () => {
+  it('is sent from / to the login page', async () => {
+    const res = await request(t.app).get('/');
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toBe('/login');
+  });
+
+  for (const [path] of access) {
+    it(`asking for ${path} is sent to the login page, which brings them back afterwards`, async () => {
+      const res = await request(t.app).get(path);
+      expect(res.status).toBe(302);
+      expect(res.headers.location).toBe(`/login?next=${encodeURIComponent(path)}`);
+    });
+  }
+});
+
+for (const role of roles) {
+  describe(`a signed-in ${role}`, () => {
+    it(`is sent from / to their home, ${homeByRole[role]}`, async () => {
+      const res = await agents[role].get('/');
+      expect(res.status).toBe(302);
+      expect(res.headers.location).toBe(homeByRole[role]);
+    });
+
+    it('lands on a home page they may open', async () => {
+      const res = await agents[role].get(homeByRole[role]);
+      expect(res.status).toBe(200);
+    });
+
+    for (const [path, allowed] of access) {
+      if (allowed.includes(role)) {
+        it(`may open ${path}`, async () => {
+          const res = await agents[role].get(path);
+          expect(res.status).toBe(200);
+          expect(res.text).not.toContain('Acceso denegado');
+        });
+      } else {
+        it(`when asking for ${path}, gets the 403 page`, async () => {
+          const res = await agents[role].get(path);
+          expect(res.status).toBe(403);
+          expect(res.text).toContain('Acceso denegado');
+          expect(res.text).toContain('No tiene permiso para hacer esto.');
+          // The way out leads to their own home.
+          expect(res.text).toContain(`href="${homeByRole[role]}"`);
+        });
+      }
+    }
+  });
+}
+
+describe('navigation', () => {
+  it("a client's menu offers their tickets and no admin pages", async () => {
+    const res = await agents.CLIENT.get('/tickets');
+    expect(res.text).toContain('Mis tickets');
+    expect(res.text).not.toContain('href="/admin/users"');
+  });
+
+  it("an admin's menu offers the users page", async () => {
+    const res = await agents.ADMIN.get('/admin/users');
+    expect(res.text).toContain('Usuarios');
+    expect(res.text).toContain('href="/admin/users"');
+    expect(res.text).not.toContain('Mis tickets');
+  });
+});
