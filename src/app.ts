@@ -5,6 +5,7 @@ import express from 'express';
 import { pinoHttp } from 'pino-http';
 import { accountRouter } from './account/account.routes.js';
 import { adminRouter } from './admin/admin.routes.js';
+import { createLocalStorage } from './attachments/storage.js';
 import { authRouter } from './auth/auth.routes.js';
 import { createAuthService } from './auth/auth.service.js';
 import { createLoginThrottle, type LoginThrottle } from './auth/login-throttle.js';
@@ -12,7 +13,6 @@ import { configurePassport } from './auth/passport.js';
 import type { AppContext } from './context.js';
 import { createDepartmentsService } from './departments/departments.service.js';
 import { healthRouter } from './health/health.routes.js';
-import { homeRouter } from './home/home.routes.js';
 import { assetMounts } from './lib/assets.js';
 import { projectPath } from './lib/paths.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
@@ -21,6 +21,9 @@ import { securityHeaders } from './middleware/security.js';
 import { sessionMiddleware } from './middleware/session.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
 import { setupRouter } from './setup/setup.routes.js';
+import { createTicketLists } from './tickets/tickets.lists.js';
+import { ticketsRouter } from './tickets/tickets.routes.js';
+import { createTicketsService } from './tickets/tickets.service.js';
 import { createUsersService } from './users/users.service.js';
 
 export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrottle } = {}) {
@@ -64,7 +67,8 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
   app.use(authRouter(ctx, auth, passport));
   app.use(setupRouter(ctx));
   app.use(accountRouter(ctx));
-  app.use(homeRouter());
+  const storage = createLocalStorage(ctx.env.UPLOAD_DIR);
+  app.use(ticketsRouter(ctx, createTicketsService(ctx, storage), createTicketLists(ctx), storage));
   app.use(
     '/admin',
     adminRouter(ctx, {

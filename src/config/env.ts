@@ -47,6 +47,8 @@ const EnvSchema = z.object({
       return /^\d+$/.test(value) ? Number(value) : value;
     }),
   UPLOAD_DIR: z.string().trim().min(1).default('./uploads'),
+  UPLOAD_MAX_MB: z.coerce.number().positive().max(1024).default(10),
+  UPLOAD_MAX_FILES: z.coerce.number().int().min(1).max(50).default(5),
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
   MAIL_FROM: z.string().trim().min(3).default('Centinela <no-reply@localhost>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

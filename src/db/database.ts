@@ -28,7 +28,11 @@ export function connectDatabase(options: { url: string; poolSize: number; embedd
   });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = new PrismaClient({
+    adapter: new PrismaPg(pool),
+    // With one embedded connection a transaction may wait its turn behind another.
+    transactionOptions: { maxWait: 15_000, timeout: 20_000 },
+  });
   return {
     pool,
     prisma,

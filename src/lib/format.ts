@@ -5,7 +5,30 @@ export function createFormatters(lang: Language, timeZone: string) {
   const dateTime = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone });
   const date = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone });
   const number = new Intl.NumberFormat(lang);
+  const relative = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+  const units: [Intl.RelativeTimeFormatUnit, number][] = [
+    ['year', 31_536_000],
+    ['month', 2_592_000],
+    ['week', 604_800],
+    ['day', 86_400],
+    ['hour', 3_600],
+    ['minute', 60],
+  ];
+  const bytes = new Intl.NumberFormat(lang, { maximumFractionDigits: 1 });
   return {
+    /** "hace 3 horas" — shown beside the absolute time, which is in the title and <time datetime>. */
+    formatRelative(value: Date, now = new Date()) {
+      const seconds = Math.round((value.getTime() - now.getTime()) / 1000);
+      for (const [unit, size] of units) {
+        if (Math.abs(seconds) >= size) return relative.format(Math.trunc(seconds / size), unit);
+      }
+      return relative.format(0, 'minute');
+    },
+    formatBytes(value: number) {
+      if (value < 1024) return `${bytes.format(value)} B`;
+      if (value < 1024 * 1024) return `${bytes.format(value / 1024)} KB`;
+      return `${bytes.format(value / 1024 / 1024)} MB`;
+    },
     formatDateTime: (value: Date | null | undefined) => (value ? dateTime.format(value) : ''),
     formatDate: (value: Date | null | undefined) => (value ? date.format(value) : ''),
     formatNumber: (value: number) => number.format(value),

@@ -7,13 +7,15 @@ import { defaultLanguage, translator } from '../lib/i18n.js';
 /** Lets a route say which form to re-render, with which extra data, if its input is refused. */
 export type FormOnError = {
   view: string;
+  /** Besides VALIDATION, the error codes that re-render this form (e.g. CONFLICT on a ticket page). */
+  alsoFor?: string[];
   /** Extra locals for the view; a `values` it returns replaces the submitted ones. */
   load?: (req: Request, res: Response) => Promise<Record<string, unknown>> | Record<string, unknown>;
 };
 
-export function formView(view: string, load?: FormOnError['load']) {
+export function formView(view: string, load?: FormOnError['load'], alsoFor: string[] = []) {
   return (_req: Request, res: Response, next: NextFunction) => {
-    res.locals.formOnError = { view, load } satisfies FormOnError;
+    res.locals.formOnError = { view, load, alsoFor } satisfies FormOnError;
     next();
   };
 }
@@ -49,7 +51,7 @@ export async function errorHandler(error: unknown, req: Request, res: Response, 
   }
 
   const form = res.locals.formOnError as FormOnError | undefined;
-  if (appError?.code === 'VALIDATION' && form) {
+  if (appError && form && (appError.code === 'VALIDATION' || form.alsoFor?.includes(appError.code))) {
     const extra = (await form.load?.(req, res)) ?? {};
     res.render(form.view, {
       values: submittedValues(req.body),
@@ -98,7 +100,10 @@ function toAppError(error: unknown): AppError | null {
   const status = (error as { status?: number; statusCode?: number })?.status;
   const type = (error as { type?: string })?.type;
   if (status === 404) return new AppError('NOT_FOUND', 'errors.notFound');
-  if (type === 'entity.too.large') return new AppError('VALIDATION', 'errors.bodyTooLarge');
+  // Too many form fields is the parser's other size limit (413), not a server fault.
+  if (type === 'entity.too.large' || type === 'parameters.too.many') {
+    return new AppError('VALIDATION', 'errors.bodyTooLarge');
+  }
   if (type === 'entity.parse.failed' || status === 400) return new AppError('VALIDATION', 'errors.badRequest');
   return null;
 }

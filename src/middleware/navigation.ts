@@ -6,20 +6,21 @@ export type NavItem = { href: string; key: string; comingSoon?: boolean };
 const menus: Record<Role, NavItem[]> = {
   CLIENT: [
     { href: '/tickets', key: 'nav.myTickets' },
-    { href: '/tickets/new', key: 'nav.newTicket', comingSoon: true },
+    { href: '/tickets/new', key: 'nav.newTicket' },
   ],
   SUPPORT: [
     { href: '/queue', key: 'nav.queue' },
-    { href: '/tickets/new', key: 'nav.newTicketForClient', comingSoon: true },
+    { href: '/tickets/new', key: 'nav.newTicketForClient' },
   ],
   TECHNICIAN: [{ href: '/work', key: 'nav.myWork' }],
   ADMIN: [
+    { href: '/queue', key: 'nav.queue' },
     { href: '/admin/users', key: 'nav.users' },
     { href: '/admin/organizations', key: 'nav.organizations' },
     { href: '/admin/departments', key: 'nav.departments' },
     { href: '/admin/categories', key: 'nav.categories' },
     { href: '/admin/settings', key: 'nav.settings' },
-    { href: '/queue', key: 'nav.queue' },
+    { href: '/admin/bin', key: 'nav.bin' },
     { href: '/reports', key: 'nav.reports', comingSoon: true },
   ],
 };

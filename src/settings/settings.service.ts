@@ -6,12 +6,18 @@ export type Settings = {
   helpdeskName: string;
   registrationEnabled: boolean;
   timeZone: string;
+  /** Days a RESOLVED ticket waits for the client before the system closes it. */
+  autoCloseDays: number;
+  /** Days after closing during which a client may still reopen. */
+  reopenWindowDays: number;
 };
 
 export const defaultSettings: Settings = {
   helpdeskName: 'Centinela',
   registrationEnabled: false,
   timeZone: 'America/Argentina/Buenos_Aires',
+  autoCloseDays: 5,
+  reopenWindowDays: 15,
 };
 
 const cacheMs = 5_000;

@@ -1,0 +1,75 @@
+// Multipart forms with attachments: multer writes to a temporary directory; nothing reaches the
+// store or the database until the whole form is valid (see tickets.service.ts).
+import { randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { NextFunction, Request, Response } from 'express';
+import multer from 'multer';
+import { AppError, validationError } from '../lib/errors.js';
+import { inspectUpload } from './inspect.js';
+
+export type UploadLimits = { maxBytes: number; maxFiles: number };
+export type PreparedUpload = { tempPath: string; originalName: string; mimeType: string };
+
+/** Browsers send UTF-8 file names that busboy reads as Latin-1; undo that when it was so. */
+function decodeFileName(name: string): string {
+  const utf8 = Buffer.from(name, 'latin1').toString('utf8');
+  return utf8.includes('\uFFFD') ? name : utf8;
+}
+
+export function uploadMiddleware(tempDir: string, limits: UploadLimits) {
+  mkdirSync(tempDir, { recursive: true });
+  const parse = multer({
+    storage: multer.diskStorage({
+      destination: tempDir,
+      filename: (_req, _file, done) => done(null, randomBytes(16).toString('hex')),
+    }),
+    limits: { fileSize: limits.maxBytes, files: limits.maxFiles, fields: 50, fieldSize: 200 * 1024, parts: 60 },
+  }).array('attachments', limits.maxFiles);
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    req.invalidUtf8Fields = new Set();
+    // Whatever happens, temporary files do not outlive the request.
+    res.on('close', () => {
+      const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+      for (const file of files) void rm(file.path, { force: true });
+    });
+    parse(req, res, (error?: unknown) => {
+      if (!error) {
+        for (const file of (req.files as Express.Multer.File[] | undefined) ?? []) {
+          file.originalname = decodeFileName(file.originalname);
+        }
+        return next();
+      }
+      if (error instanceof multer.MulterError) {
+        const maxMb = Math.round((limits.maxBytes / 1024 / 1024) * 10) / 10;
+        const key =
+          error.code === 'LIMIT_FILE_SIZE'
+            ? { key: 'validation.fileTooBig', params: { max: maxMb } }
+            : error.code === 'LIMIT_FILE_COUNT' || error.code === 'LIMIT_UNEXPECTED_FILE'
+              ? { key: 'validation.tooManyFiles', params: { max: limits.maxFiles } }
+              : { key: 'validation.uploadFailed' };
+        return next(validationError({ attachments: key }));
+      }
+      next(error instanceof AppError ? error : new AppError('VALIDATION', 'errors.badRequest'));
+    });
+  };
+}
+
+/** Checks every uploaded file; one bad file refuses the whole form, naming it. */
+export async function prepareUploads(files: Express.Multer.File[] | undefined): Promise<PreparedUpload[]> {
+  const prepared: PreparedUpload[] = [];
+  for (const file of files ?? []) {
+    const inspection = await inspectUpload(file);
+    if (!inspection.ok) {
+      const key = { empty: 'validation.fileEmpty', type: 'validation.fileType', name: 'validation.fileName' }[
+        inspection.reason
+      ];
+      throw validationError({
+        attachments: { key, params: { name: file.originalname.replace(/[\u0000-\u001F\u007F]/g, '?').slice(0, 100) } },
+      });
+    }
+    prepared.push({ tempPath: file.path, originalName: inspection.displayName, mimeType: inspection.mimeType });
+  }
+  return prepared;
+}

@@ -1,0 +1,92 @@
+// Who may see and do what with a ticket. Lists and loads are scoped with ticketScopeFor() in SQL,
+// so what a user cannot see is simply not found (404); what they see but cannot do is a 403/409.
+import type { SessionUser } from '../auth/session-user.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import type { TicketStatus } from '../generated/prisma/enums.js';
+import {
+  availableActions,
+  capacitiesOf,
+  checkTransition,
+  type TicketAction,
+  type TicketActor,
+  type TicketParties,
+} from './ticket-lifecycle.js';
+
+export type Actor = Pick<SessionUser, 'id' | 'role' | 'organizationId' | 'isOrgManager'>;
+export type PolicyTicket = TicketParties & { status: TicketStatus; closedAt: Date | null; deletedAt: Date | null };
+
+export const isStaff = (actor: Actor) => actor.role !== 'CLIENT';
+export const canBrowseQueue = (actor: Actor) => actor.role === 'SUPPORT' || actor.role === 'ADMIN';
+export const canCreateTicket = (actor: Actor) => actor.role !== 'TECHNICIAN';
+/** Creating on behalf of a client (phone call) and editing classification are support's job. */
+export const canActForClients = (actor: Actor) => actor.role === 'SUPPORT' || actor.role === 'ADMIN';
+export const canEditClassification = canActForClients;
+export const canManageBin = (actor: Actor) => actor.role === 'ADMIN';
+/** Internal notes and staff-only attachments and events. */
+export const canSeeInternal = isStaff;
+
+/** The tickets this actor may see, as a Prisma filter (deleted tickets only for the admin's bin). */
+export function ticketScopeFor(actor: Actor, options: { bin?: boolean } = {}): Prisma.TicketWhereInput {
+  const deleted: Prisma.TicketWhereInput =
+    options.bin && canManageBin(actor) ? { deletedAt: { not: null } } : { deletedAt: null };
+  switch (actor.role) {
+    case 'ADMIN':
+    case 'SUPPORT':
+      return deleted;
+    case 'TECHNICIAN':
+      // Assigned now or before, or in one of their departments (read-only browsing).
+      return {
+        ...deleted,
+        OR: [
+          { assigneeId: actor.id },
+          { pastAssignees: { some: { userId: actor.id } } },
+          { department: { members: { some: { userId: actor.id } } } },
+        ],
+      };
+    case 'CLIENT':
+      return actor.isOrgManager && actor.organizationId !== null
+        ? { ...deleted, OR: [{ requesterId: actor.id }, { organizationId: actor.organizationId }] }
+        : { ...deleted, requesterId: actor.id };
+  }
+}
+
+export type ReopenRule = { reopenWindowDays: number; now?: Date };
+
+/** Lifecycle check plus the rules around the table (a client's reopen window). */
+export function mayTakeAction(
+  actor: Actor | 'system',
+  ticket: PolicyTicket,
+  action: TicketAction,
+  rule: ReopenRule,
+): { ok: true; to: TicketStatus } | { ok: false; reason: 'not_allowed_in_state' | 'not_your_role' | 'reopen_window' } {
+  if (ticket.deletedAt) return { ok: false, reason: 'not_allowed_in_state' };
+  const capacities = capacitiesOf(actor as TicketActor | 'system', ticket);
+  const check = checkTransition(action, ticket.status, capacities);
+  if (!check.ok) return check;
+  if (action === 'reopen' && check.capacity === 'owner' && ticket.status === 'CLOSED' && !capacities.has('support')) {
+    const closedAt = ticket.closedAt?.getTime() ?? 0;
+    const deadline = closedAt + rule.reopenWindowDays * 86_400_000;
+    if ((rule.now ?? new Date()).getTime() > deadline) return { ok: false, reason: 'reopen_window' };
+  }
+  return { ok: true, to: check.to };
+}
+
+/** The actions a page offers: exactly those the service would accept now. */
+export function allowedActions(actor: Actor, ticket: PolicyTicket, rule: ReopenRule): TicketAction[] {
+  if (ticket.deletedAt) return [];
+  const capacities = capacitiesOf(actor as TicketActor, ticket);
+  return availableActions(ticket.status, capacities).filter((action) => mayTakeAction(actor, ticket, action, rule).ok);
+}
+
+/** Public comments while the ticket is open; a client on a RESOLVED ticket is offered a reopen instead. */
+export function commentRights(actor: Actor, ticket: PolicyTicket): { public: boolean; internal: boolean } {
+  const closed = ticket.status === 'CLOSED' || ticket.status === 'CANCELLED' || ticket.deletedAt !== null;
+  if (closed) {
+    const staffWriter = actor.role === 'SUPPORT' || actor.role === 'ADMIN';
+    return { public: false, internal: staffWriter && ticket.deletedAt === null };
+  }
+  if (actor.role === 'CLIENT') return { public: ticket.status !== 'RESOLVED', internal: false };
+  // A technician browsing a department's tickets reads them; only the assignee writes.
+  if (actor.role === 'TECHNICIAN' && ticket.assigneeId !== actor.id) return { public: false, internal: false };
+  return { public: true, internal: true };
+}

@@ -1,0 +1,255 @@
+// Ticket pages for every role. Routes parse and render; the service and policy decide.
+import { type Request, type Response, Router } from 'express';
+import { createAttachmentsService } from '../attachments/attachments.service.js';
+import type { AttachmentStorage } from '../attachments/storage.js';
+import { prepareUploads, uploadMiddleware } from '../attachments/upload.js';
+import type { AppContext } from '../context.js';
+import { AppError, notFound } from '../lib/errors.js';
+import { flash } from '../lib/flash.js';
+import { parseForm } from '../lib/validate.js';
+import { requireAuth, requireRole } from '../middleware/auth.js';
+import { formBody } from '../middleware/body.js';
+import { csrfProtection } from '../middleware/csrf.js';
+import { formView } from '../middleware/error-handler.js';
+import { isTicketAction, priorities, ticketStatuses } from './ticket-lifecycle.js';
+import type { TicketLists } from './tickets.lists.js';
+import { canActForClients, canCreateTicket } from './tickets.policy.js';
+import {
+  actionSchemas,
+  ZClassification,
+  ZComment,
+  ZCreateTicket,
+  ZMyTicketsFilters,
+  ZQueueFilters,
+} from './tickets.schema.js';
+import { formatTicketNumber, type TicketsService } from './tickets.service.js';
+
+function numberParam(req: Request): number {
+  const match = /^(?:TKT-)?(\d{1,9})$/i.exec(String(req.params.number ?? ''));
+  if (!match) throw notFound();
+  return Number(match[1]);
+}
+
+const me = (req: Request) => req.user as Express.User;
+const ticketUrl = (number: number) => `/tickets/${formatTicketNumber(number)}`;
+
+export function ticketsRouter(
+  ctx: AppContext,
+  tickets: TicketsService,
+  lists: TicketLists,
+  storage: AttachmentStorage,
+): Router {
+  const router = Router();
+  const { prisma } = ctx.db;
+  const upload = uploadMiddleware(storage.tempDir, {
+    maxBytes: Math.round(ctx.env.UPLOAD_MAX_MB * 1024 * 1024),
+    maxFiles: ctx.env.UPLOAD_MAX_FILES,
+  });
+  const attachments = createAttachmentsService(ctx);
+  const uploadHints = { maxMb: ctx.env.UPLOAD_MAX_MB, maxFiles: ctx.env.UPLOAD_MAX_FILES };
+
+  const referenceData = async () => ({
+    categories: await prisma.category.findMany({
+      where: { isActive: true },
+      orderBy: { name: 'asc' },
+      select: { id: true, name: true, departmentId: true },
+    }),
+    departments: await prisma.department.findMany({
+      where: { isActive: true },
+      orderBy: { name: 'asc' },
+      select: { id: true, name: true },
+    }),
+  });
+
+  const newTicketData = async (req: Request) => ({
+    ...(await referenceData()),
+    priorities,
+    uploadHints,
+    clients: canActForClients(me(req))
+      ? await prisma.user.findMany({
+          where: { role: 'CLIENT', isActive: true },
+          orderBy: { name: 'asc' },
+          take: 2000,
+          select: { id: true, name: true, email: true, organization: { select: { name: true } } },
+        })
+      : [],
+  });
+
+  /** Everything the ticket page shows; also used to re-render it when an action is refused. */
+  async function ticketPage(req: Request) {
+    const detail = await tickets.detail(me(req), numberParam(req));
+    const needsTechnicians = detail.actions.includes('assign') || detail.actions.includes('reassign');
+    return {
+      ...detail,
+      ...(await referenceData()),
+      priorities,
+      uploadHints,
+      technicians: needsTechnicians ? await tickets.technicianOptions(detail.ticket.departmentId) : [],
+      tab: req.query.tab === 'history' ? 'history' : 'conversation',
+    };
+  }
+  // A refused or stale action re-renders the fresh ticket page with the reason and the typed text.
+  const ticketForm = formView('tickets/show', ticketPage, ['CONFLICT']);
+
+  router.get('/tickets', requireAuth, async (req, res) => {
+    const user = me(req);
+    if (user.role === 'SUPPORT' || user.role === 'ADMIN') return res.redirect('/queue');
+    if (user.role === 'TECHNICIAN') return res.redirect('/work');
+    const filters = ZMyTicketsFilters.parse(req.query);
+    const page = await lists.mine(user, filters, req.query, res.locals.timeZone);
+    const requesters =
+      user.isOrgManager && user.organizationId
+        ? await prisma.user.findMany({
+            where: { organizationId: user.organizationId },
+            orderBy: { name: 'asc' },
+            select: { id: true, name: true },
+          })
+        : [];
+    res.render('tickets/mine', { filters, page, requesters });
+  });
+
+  router.get('/queue', requireRole('SUPPORT', 'ADMIN'), async (req, res) => {
+    const filters = ZQueueFilters.parse(req.query);
+    const [page, counts, reference, technicians, organizations] = await Promise.all([
+      lists.queue(me(req), filters, req.query, res.locals.timeZone),
+      tickets.statusCounts(me(req)),
+      referenceData(),
+      prisma.user.findMany({
+        where: { role: 'TECHNICIAN' },
+        orderBy: { name: 'asc' },
+        select: { id: true, name: true },
+      }),
+      prisma.organization.findMany({ orderBy: { name: 'asc' }, take: 1000, select: { id: true, name: true } }),
+    ]);
+    res.render('tickets/queue', {
+      filters,
+      page,
+      counts,
+      statuses: ticketStatuses,
+      priorities,
+      technicians,
+      organizations,
+      ...reference,
+    });
+  });
+
+  router.get('/work', requireRole('TECHNICIAN'), async (req, res) => {
+    res.render('tickets/work', { items: await lists.work(me(req)) });
+  });
+
+  router.get('/tickets/new', requireAuth, async (req, res) => {
+    if (!canCreateTicket(me(req))) throw new AppError('FORBIDDEN', 'errors.forbidden');
+    res.render('tickets/new', { ...(await newTicketData(req)), values: { priority: 'MEDIUM' } });
+  });
+
+  router.post(
+    '/tickets',
+    requireAuth,
+    formView('tickets/new', newTicketData),
+    upload,
+    csrfProtection,
+    async (req, res) => {
+      const input = parseForm(ZCreateTicket, req.body, req.invalidUtf8Fields);
+      const uploads = await prepareUploads(req.files as Express.Multer.File[]);
+      const number = await tickets.create(me(req), input, uploads);
+      flash(req, 'success', 'tickets.flash.created', { number: formatTicketNumber(number) });
+      res.redirect(ticketUrl(number));
+    },
+  );
+
+  router.get('/tickets/:number', requireAuth, async (req, res) => {
+    const number = numberParam(req);
+    if (req.params.number !== formatTicketNumber(number)) return res.redirect(301, ticketUrl(number));
+    res.render('tickets/show', await ticketPage(req));
+  });
+
+  router.post('/tickets/:number/comments', requireAuth, ticketForm, upload, csrfProtection, async (req, res) => {
+    const number = numberParam(req);
+    const input = parseForm(ZComment, req.body, req.invalidUtf8Fields);
+    const uploads = await prepareUploads(req.files as Express.Multer.File[]);
+    await tickets.addComment(me(req), number, input, uploads);
+    flash(req, 'success', input.internal ? 'tickets.flash.noteAdded' : 'tickets.flash.commentAdded');
+    res.redirect(`${ticketUrl(number)}#conversation-end`);
+  });
+
+  router.post(
+    '/tickets/:number/actions/:action',
+    requireAuth,
+    ticketForm,
+    upload,
+    formBody,
+    csrfProtection,
+    async (req, res) => {
+      const number = numberParam(req);
+      const action = req.params.action;
+      if (!isTicketAction(action)) throw notFound();
+      // Lets a re-rendered page put the typed text back into this action's form.
+      req.body = { ...(req.body ?? {}), _action: action };
+      const input = parseForm(actionSchemas[action], req.body, req.invalidUtf8Fields);
+      const uploads = action === 'submit_solution' ? await prepareUploads(req.files as Express.Multer.File[]) : [];
+      await tickets.transitionTicket(me(req), number, action, input as never, uploads);
+      flash(req, 'success', `tickets.flash.action.${action}`, { number: formatTicketNumber(number) });
+      res.redirect(ticketUrl(number));
+    },
+  );
+
+  router.post(
+    '/tickets/:number/classification',
+    requireAuth,
+    ticketForm,
+    formBody,
+    csrfProtection,
+    async (req, res) => {
+      const number = numberParam(req);
+      await tickets.updateClassification(me(req), number, parseForm(ZClassification, req.body, req.invalidUtf8Fields));
+      flash(req, 'success', 'tickets.flash.classified');
+      res.redirect(ticketUrl(number));
+    },
+  );
+
+  // The admin's bin: soft delete, restore, purge (each audited).
+  router.get('/admin/bin', requireRole('ADMIN'), async (req, res) => {
+    res.render('tickets/bin', { page: await lists.bin(me(req), req.query) });
+  });
+  router.post('/tickets/:number/delete', requireRole('ADMIN'), formBody, csrfProtection, async (req, res) => {
+    const number = numberParam(req);
+    await tickets.softDelete(me(req), number);
+    flash(req, 'success', 'tickets.flash.deleted', { number: formatTicketNumber(number) });
+    res.redirect('/admin/bin');
+  });
+  router.post('/admin/bin/:number/restore', requireRole('ADMIN'), formBody, csrfProtection, async (req, res) => {
+    const number = numberParam(req);
+    await tickets.restore(me(req), number);
+    flash(req, 'success', 'tickets.flash.restored', { number: formatTicketNumber(number) });
+    res.redirect(ticketUrl(number));
+  });
+  router.post('/admin/bin/:number/purge', requireRole('ADMIN'), formBody, csrfProtection, async (req, res) => {
+    const number = numberParam(req);
+    await tickets.purge(me(req), number);
+    flash(req, 'success', 'tickets.flash.purged', { number: formatTicketNumber(number) });
+    res.redirect('/admin/bin');
+  });
+
+  router.get('/attachments/:id', requireAuth, async (req: Request, res: Response) => {
+    const id = /^\d{1,9}$/.test(String(req.params.id)) ? Number(req.params.id) : 0;
+    const file = await attachments.forDownload(me(req), id);
+    res.set({
+      'Content-Type': file.mimeType,
+      'Content-Length': String(file.size),
+      'Content-Disposition': `attachment; filename="${file.originalName.replace(/[^\x20-\x7E]/g, '_').replace(/["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.originalName)}`,
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Security-Policy': "default-src 'none'; sandbox",
+      'Cache-Control': 'private, no-store',
+      ETag: `"${file.sha256}"`,
+    });
+    const stream = storage.read(file.storageKey);
+    stream.on('error', (error) => {
+      req.log?.error({ err: error, attachment: id }, 'attachment file missing');
+      if (!res.headersSent) res.status(404).end();
+      else res.destroy(error);
+    });
+    stream.pipe(res);
+  });
+
+  return router;
+}
