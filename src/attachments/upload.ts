@@ -65,9 +65,8 @@ export async function prepareUploads(files: Express.Multer.File[] | undefined): 
       const key = { empty: 'validation.fileEmpty', type: 'validation.fileType', name: 'validation.fileName' }[
         inspection.reason
       ];
-      throw validationError({
-        attachments: { key, params: { name: file.originalname.replace(/[\u0000-\u001F\u007F]/g, '?').slice(0, 100) } },
-      });
+      const shownName = [...file.originalname].map((char) => (char < ' ' || char === '\u007F' ? '?' : char)).join('');
+      throw validationError({ attachments: { key, params: { name: shownName.slice(0, 100) } } });
     }
     prepared.push({ tempPath: file.path, originalName: inspection.displayName, mimeType: inspection.mimeType });
   }
