@@ -13,6 +13,8 @@ import { configurePassport } from './auth/passport.js';
 import type { AppContext } from './context.js';
 import { createDepartmentsService } from './departments/departments.service.js';
 import { healthRouter } from './health/health.routes.js';
+import { removeOrphanFiles } from './jobs/orphan-files.js';
+import type { Job } from './jobs/scheduler.js';
 import { assetMounts } from './lib/assets.js';
 import { projectPath } from './lib/paths.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
@@ -68,7 +70,8 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
   app.use(setupRouter(ctx));
   app.use(accountRouter(ctx));
   const storage = createLocalStorage(ctx.env.UPLOAD_DIR);
-  app.use(ticketsRouter(ctx, createTicketsService(ctx, storage), createTicketLists(ctx), storage));
+  const tickets = createTicketsService(ctx, storage);
+  app.use(ticketsRouter(ctx, tickets, createTicketLists(ctx), storage));
   app.use(
     '/admin',
     adminRouter(ctx, {
@@ -80,5 +83,9 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
 
   app.use(notFoundHandler);
   app.use(errorHandler);
+  app.locals.jobs = [
+    { name: 'auto-close', everyMs: 10 * 60_000, run: () => tickets.autoCloseResolved() },
+    { name: 'orphan-files', everyMs: 60 * 60_000, run: () => removeOrphanFiles(ctx.db.prisma, storage) },
+  ] satisfies Job[];
   return app;
 }

@@ -4,6 +4,7 @@ import { createApp } from './app.js';
 import { migrate, prepareFirstRun, resolveSessionSecret } from './bootstrap.js';
 import { ConfigError, loadEnv } from './config/env.js';
 import { openDatabase } from './db/database.js';
+import { type Job, startJobs } from './jobs/scheduler.js';
 import { createLogger } from './lib/logger.js';
 import { SettingsService } from './settings/settings.service.js';
 
@@ -44,6 +45,7 @@ const server: Server = app.listen(env.PORT, env.HOST, () => {
     `Centinela is running at ${baseUrl} (${db.isEmbedded ? 'embedded database in ' + env.DATA_DIR : 'PostgreSQL server'})`,
   );
 });
+const jobs = startJobs(app.locals.jobs as Job[], logger);
 server.on('error', (error) => {
   logger.fatal({ err: error }, 'cannot listen');
   console.error(`Cannot listen on port ${env.PORT}: ${error.message}`);
@@ -59,6 +61,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
   server.close(async () => {
+    await jobs.stop();
     await db.close().catch((error) => logger.error({ err: error }, 'error while closing the database'));
     process.exit(0);
   });
