@@ -131,9 +131,13 @@ export function isTicketAction(value: unknown): value is TicketAction {
   return typeof value === 'string' && (ticketActions as readonly string[]).includes(value);
 }
 
-/** Waiting on support: shown first in the queue. */
+/** The queue's first sort key: waiting on support (0), being worked or awaiting the client (1), final (2). */
 export const queueRankOf = (status: TicketStatus) =>
-  status === 'NEW' || status === 'REOPENED' || status === 'PENDING_VALIDATION' ? 0 : 1;
+  status === 'NEW' || status === 'REOPENED' || status === 'PENDING_VALIDATION'
+    ? 0
+    : status === 'CLOSED' || status === 'CANCELLED'
+      ? 2
+      : 1;
 
 export const priorities = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 export type TicketPriority = (typeof priorities)[number];
