@@ -9,7 +9,7 @@ import type { DepartmentsService } from '../departments/departments.service.js';
 import { notFound } from '../lib/errors.js';
 import { flash } from '../lib/flash.js';
 import { pageRequestFrom } from '../lib/pagination.js';
-import { parseForm, text } from '../lib/validate.js';
+import { checkbox, parseForm, searchText, text } from '../lib/validate.js';
 import { requireRole } from '../middleware/auth.js';
 import { formBody } from '../middleware/body.js';
 import { csrfProtection } from '../middleware/csrf.js';
@@ -30,10 +30,20 @@ function idParam(req: Request): number {
 
 const actorId = (req: Request) => (req.user as Express.User).id;
 
+const days = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,3}$/, { error: 'wholeNumber' })
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, { error: 'outOfRange', params: { min, max } });
+
 const ZSettings = z.object({
   helpdeskName: text({ max: 80 }),
-  registrationEnabled: z.union([z.string(), z.undefined()]).transform((value) => value !== undefined),
+  registrationEnabled: checkbox(),
   timeZone: text({ max: 64 }).refine(isValidTimeZone, { error: 'invalidTimeZone' }),
+  autoCloseDays: days(1, 90),
+  reopenWindowDays: days(0, 365),
 });
 
 export function adminRouter(ctx: AppContext, services: Services): Router {
@@ -41,15 +51,16 @@ export function adminRouter(ctx: AppContext, services: Services): Router {
   const router = Router();
   router.use(requireRole('ADMIN'));
 
-  const userFormData = async () => ({
+  // A user's retired departments stay on their form, so saving it does not silently drop them.
+  const userFormData = async (keepDepartmentIds: number[] = []) => ({
     organizations: await organizations.options(),
-    departments: await departments.departmentOptions(),
+    departments: await departments.departmentOptions(keepDepartmentIds),
   });
 
   // Users
   router.get('/users', async (req, res) => {
     const filters = ZUserFilters.parse(req.query);
-    const page = await users.list(filters, pageRequestFrom(req.query));
+    const page = await users.list(filters, pageRequestFrom(req.query, 25, 'string'));
     res.render('admin/users/list', { filters, page });
   });
   router.get('/users/new', async (_req, res) => {
@@ -69,13 +80,13 @@ export function adminRouter(ctx: AppContext, services: Services): Router {
   );
   router.get('/users/:id', async (req, res) => {
     const user = await users.get(idParam(req));
-    res.render('admin/users/form', { ...(await userFormData()), editing: user, values: user });
+    res.render('admin/users/form', { ...(await userFormData(user.departmentIds)), editing: user, values: user });
   });
   router.post(
     '/users/:id',
     formBody,
     csrfProtection,
-    formView('admin/users/form', async () => ({ ...(await userFormData()) })),
+    formView('admin/users/form', async (_req, res) => ({ ...(await userFormData(res.locals.editing?.departmentIds)) })),
     async (req, res) => {
       const id = idParam(req);
       res.locals.editing = await users.get(id);
@@ -101,7 +112,10 @@ export function adminRouter(ctx: AppContext, services: Services): Router {
     '/users/:id/password',
     formBody,
     csrfProtection,
-    formView('admin/users/form', async (_req, res) => ({ ...(await userFormData()), values: res.locals.editing })),
+    formView('admin/users/form', async (_req, res) => ({
+      ...(await userFormData(res.locals.editing?.departmentIds)),
+      values: res.locals.editing,
+    })),
     async (req, res) => {
       const id = idParam(req);
       const user = await users.get(id);
@@ -115,8 +129,8 @@ export function adminRouter(ctx: AppContext, services: Services): Router {
 
   // Organizations
   router.get('/organizations', async (req, res) => {
-    const q = z.string().trim().max(120).optional().catch(undefined).parse(req.query.q);
-    const page = await organizations.list({ q }, pageRequestFrom(req.query));
+    const q = searchText().parse(req.query.q);
+    const page = await organizations.list({ q }, pageRequestFrom(req.query, 25, 'string'));
     res.render('admin/organizations/list', { filters: { q }, page });
   });
   const orgFormData = async () => ({ parents: await organizations.options() });
@@ -190,18 +204,25 @@ export function adminRouter(ctx: AppContext, services: Services): Router {
   router.get('/categories', async (_req, res) => {
     res.render('admin/categories/list', { categories: await departments.listCategories() });
   });
-  const categoryFormData = async () => ({ departments: await departments.departmentOptions() });
+  // A category's retired department stays on its form, so saving it does not silently clear it.
+  const categoryFormData = async (keepDepartmentId: number | null = null) => ({
+    departments: await departments.departmentOptions(keepDepartmentId === null ? [] : [keepDepartmentId]),
+  });
   router.get('/categories/new', async (_req, res) => {
     res.render('admin/categories/form', { ...(await categoryFormData()), editing: null, values: { isActive: true } });
   });
   router.get('/categories/:id', async (req, res) => {
     const category = await departments.getCategory(idParam(req));
-    res.render('admin/categories/form', { ...(await categoryFormData()), editing: category, values: category });
+    res.render('admin/categories/form', {
+      ...(await categoryFormData(category.departmentId)),
+      editing: category,
+      values: category,
+    });
   });
   const saveCategory = (isNew: boolean) => [
     formBody,
     csrfProtection,
-    formView('admin/categories/form', categoryFormData),
+    formView('admin/categories/form', (_req, res) => categoryFormData(res.locals.editing?.departmentId ?? null)),
     async (req: Request, res: import('express').Response) => {
       const id = isNew ? null : idParam(req);
       res.locals.editing = id === null ? null : await departments.getCategory(id);

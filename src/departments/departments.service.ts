@@ -2,13 +2,17 @@
 // of problem and suggest a department. Both are retired (inactive), never deleted, once in use.
 import type { AppContext } from '../context.js';
 import { notFound, validationError } from '../lib/errors.js';
+import { escapeLike } from '../lib/like.js';
 import type { TCategory, TDepartment } from './departments.schema.js';
 
 export function createDepartmentsService(ctx: AppContext) {
   const { prisma } = ctx.db;
 
   async function assertNameFree(model: 'department' | 'category', name: string, id?: number) {
-    const where = { name: { equals: name, mode: 'insensitive' as const }, ...(id ? { id: { not: id } } : {}) };
+    const where = {
+      name: { equals: escapeLike(name), mode: 'insensitive' as const },
+      ...(id ? { id: { not: id } } : {}),
+    };
     const taken =
       model === 'department'
         ? await prisma.department.findFirst({ where, select: { id: true } })
@@ -23,9 +27,10 @@ export function createDepartmentsService(ctx: AppContext) {
         select: { id: true, name: true, isActive: true, _count: { select: { members: true, categories: true } } },
       });
     },
-    departmentOptions() {
+    /** Active departments for a form, plus the retired ones it already has chosen (keepIds). */
+    departmentOptions(keepIds: number[] = []) {
       return prisma.department.findMany({
-        where: { isActive: true },
+        where: { OR: [{ isActive: true }, { id: { in: keepIds } }] },
         orderBy: { name: 'asc' },
         select: { id: true, name: true },
       });

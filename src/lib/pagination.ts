@@ -8,19 +8,28 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.value, cursor.id])).toString('base64url');
 }
 
-export function decodeCursor(raw: unknown): Cursor | undefined {
+/** A cursor from the URL, or undefined if it is not one; `valueType` also refuses a sort value of another type. */
+export function decodeCursor(raw: unknown, valueType?: 'string' | 'number'): Cursor | undefined {
   if (typeof raw !== 'string' || raw.length > 500) return undefined;
   try {
     const [value, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if ((typeof value === 'string' || typeof value === 'number') && Number.isSafeInteger(id)) {
+    if (valueType !== undefined && typeof value !== valueType) return undefined;
+    // Ids are PostgreSQL integers, and text there cannot hold NUL: anything else would fail the query.
+    const isId = Number.isInteger(id) && (id as number) >= 0 && (id as number) <= 2_147_483_647;
+    if (((typeof value === 'string' && !value.includes('\u0000')) || typeof value === 'number') && isId) {
       return { value, id: id as number };
     }
   } catch {}
   return undefined;
 }
 
-export function pageRequestFrom(query: Record<string, unknown>, size = 25): PageRequest {
-  return { after: decodeCursor(query.after), before: decodeCursor(query.before), size };
+/** Pass the sort field's `valueType`: a tampered cursor of another type would otherwise reach the query. */
+export function pageRequestFrom(
+  query: Record<string, unknown>,
+  size = 25,
+  valueType?: 'string' | 'number',
+): PageRequest {
+  return { after: decodeCursor(query.after, valueType), before: decodeCursor(query.before, valueType), size };
 }
 
 /**

@@ -23,7 +23,8 @@ export function text({ max, min = 1, multiline = false }: TextOptions) {
 /** Like text(), but an empty value becomes null. */
 export function optionalText(options: TextOptions) {
   return z
-    .union([z.string(), z.undefined(), z.null()])
+    .union([z.string(), z.null()])
+    .optional()
     .transform((value) => (value ?? '').normalize('NFC').trim())
     .refine((value) => !forbiddenChars.test(value) && (options.multiline || !/[\r\n]/.test(value)), {
       error: 'invalidCharacters',
@@ -45,30 +46,49 @@ export const password = () =>
     .refine((value) => value.length <= 200, { error: 'tooLong', params: { max: 200 } })
     .refine((value) => !forbiddenChars.test(value), { error: 'invalidCharacters' });
 
+/** A search box: forbidden characters (PostgreSQL text cannot hold NUL) are dropped; junk means no search. */
+export const searchText = (max = 120) =>
+  z
+    .string()
+    .transform((value) => value.replace(new RegExp(forbiddenChars.source, 'g'), '').trim())
+    .pipe(z.string().max(max))
+    .optional()
+    .catch(undefined);
+
 /** HTML checkboxes send "on" or nothing. */
-export const checkbox = () => z.union([z.string(), z.undefined()]).transform((value) => value !== undefined);
+export const checkbox = () =>
+  z
+    .string()
+    .optional()
+    .transform((value) => value !== undefined);
 
 /** An optional numeric id from a <select>; '' means none. */
 export const optionalId = () =>
-  z.union([z.string(), z.undefined()]).transform((value, ctx) => {
-    if (value === undefined || value === '') return null;
-    if (!/^\d{1,9}$/.test(value)) {
-      ctx.addIssue({ code: 'custom', message: 'invalidChoice' });
-      return z.NEVER;
-    }
-    return Number(value);
-  });
+  z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined || value === '') return null;
+      if (!/^\d{1,9}$/.test(value)) {
+        ctx.addIssue({ code: 'custom', message: 'invalidChoice' });
+        return z.NEVER;
+      }
+      return Number(value);
+    });
 
 /** Several ids (multi-select or repeated checkboxes). */
 export const idList = () =>
-  z.union([z.string(), z.array(z.string()), z.undefined()]).transform((value, ctx) => {
-    const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
-    if (list.some((item) => !/^\d{1,9}$/.test(item))) {
-      ctx.addIssue({ code: 'custom', message: 'invalidChoice' });
-      return z.NEVER;
-    }
-    return [...new Set(list.map(Number))];
-  });
+  z
+    .union([z.string(), z.array(z.string())])
+    .optional()
+    .transform((value, ctx) => {
+      const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+      if (list.some((item) => !/^\d{1,9}$/.test(item))) {
+        ctx.addIssue({ code: 'custom', message: 'invalidChoice' });
+        return z.NEVER;
+      }
+      return [...new Set(list.map(Number))];
+    });
 
 const keyByZodCode: Record<string, string> = {
   invalid_type: 'required',

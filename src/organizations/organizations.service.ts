@@ -2,6 +2,7 @@
 import type { AppContext } from '../context.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { AppError, notFound, validationError } from '../lib/errors.js';
+import { escapeLike } from '../lib/like.js';
 import { keysetPage, keysetWhere, type PageRequest } from '../lib/pagination.js';
 import type { TOrganization } from './organizations.schema.js';
 
@@ -10,7 +11,7 @@ export function createOrganizationsService(ctx: AppContext) {
 
   async function assertValid(input: TOrganization, id?: number) {
     const sameName = await prisma.organization.findFirst({
-      where: { name: { equals: input.name, mode: 'insensitive' }, ...(id ? { id: { not: id } } : {}) },
+      where: { name: { equals: escapeLike(input.name), mode: 'insensitive' }, ...(id ? { id: { not: id } } : {}) },
       select: { id: true },
     });
     if (sameName) throw validationError({ name: { key: 'validation.nameTaken' } });
@@ -31,7 +32,12 @@ export function createOrganizationsService(ctx: AppContext) {
   return {
     async list(filters: { q?: string }, page: PageRequest) {
       const where: Prisma.OrganizationWhereInput = filters.q
-        ? { OR: [{ name: { contains: filters.q, mode: 'insensitive' } }, { taxId: { contains: filters.q } }] }
+        ? {
+            OR: [
+              { name: { contains: escapeLike(filters.q), mode: 'insensitive' } },
+              { taxId: { contains: escapeLike(filters.q) } },
+            ],
+          }
         : {};
       return keysetPage(
         page,

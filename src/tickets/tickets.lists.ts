@@ -3,6 +3,7 @@
 import type { AppContext } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { forbidden } from '../lib/errors.js';
+import { escapeLike } from '../lib/like.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
 import { type Actor, canBrowseQueue, ticketScopeFor } from './tickets.policy.js';
 import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
@@ -100,7 +101,7 @@ export function createTicketLists(ctx: AppContext) {
     if (filters.q) {
       const number = /^(?:TKT-)?(\d{1,9})$/i.exec(filters.q)?.[1];
       if (number) where.push(Prisma.sql`t."number" = ${Number(number)}`);
-      else where.push(Prisma.sql`t."subject" ILIKE ${`%${filters.q.replace(/[\\%_]/g, '\\$&')}%`}`);
+      else where.push(Prisma.sql`t."subject" ILIKE ${`%${escapeLike(filters.q)}%`}`);
     }
 
     const after = decode(query.after, sort.columns.length);
@@ -159,8 +160,8 @@ export function createTicketLists(ctx: AppContext) {
       conditions.push({
         OR: [
           ...(number ? [{ number: Number(number) }] : []),
-          { subject: { contains: filters.q, mode: 'insensitive' as const } },
-          { description: { contains: filters.q, mode: 'insensitive' as const } },
+          { subject: { contains: escapeLike(filters.q), mode: 'insensitive' as const } },
+          { description: { contains: escapeLike(filters.q), mode: 'insensitive' as const } },
         ],
       });
     }

@@ -1,5 +1,5 @@
 // Ticket pages for every role. Routes parse and render; the service and policy decide.
-import { type Request, type Response, Router } from 'express';
+import { type NextFunction, type Request, type Response, Router } from 'express';
 import { createAttachmentsService } from '../attachments/attachments.service.js';
 import type { AttachmentStorage } from '../attachments/storage.js';
 import { prepareUploads, uploadMiddleware } from '../attachments/upload.js';
@@ -76,8 +76,8 @@ export function ticketsRouter(
   });
 
   /** Everything the ticket page shows; also used to re-render it when an action is refused. */
-  async function ticketPage(req: Request) {
-    const detail = await tickets.detail(me(req), numberParam(req));
+  async function ticketPage(req: Request, number = numberParam(req)) {
+    const detail = await tickets.detail(me(req), number);
     const needsTechnicians = detail.actions.includes('assign') || detail.actions.includes('reassign');
     return {
       ...detail,
@@ -89,7 +89,12 @@ export function ticketsRouter(
     };
   }
   // A refused or stale action re-renders the fresh ticket page with the reason and the typed text.
-  const ticketForm = formView('tickets/show', ticketPage, ['CONFLICT']);
+  // The error handler runs after the router has put back the app's req.params, so the ticket's
+  // number is read here, while the route's params are still there.
+  const ticketForm = (req: Request, res: Response, next: NextFunction) => {
+    const number = numberParam(req);
+    formView('tickets/show', (request) => ticketPage(request, number), ['CONFLICT'])(req, res, next);
+  };
 
   router.get('/tickets', requireAuth, async (req, res) => {
     const user = me(req);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkbox, email, idList, optionalId, optionalText, password, text } from '../lib/validate.js';
+import { checkbox, email, idList, optionalId, optionalText, password, searchText, text } from '../lib/validate.js';
 
 export const roles = ['CLIENT', 'SUPPORT', 'TECHNICIAN', 'ADMIN'] as const;
 export const locales = ['es', 'en', 'pt_BR'] as const;
@@ -12,7 +12,10 @@ const userFields = {
   organizationId: optionalId(),
   isOrgManager: checkbox(),
   departmentIds: idList(),
-  locale: z.union([z.enum(locales), z.literal(''), z.undefined()]).transform((value) => (value ? value : null)),
+  locale: z
+    .union([z.enum(locales), z.literal('')])
+    .optional()
+    .transform((value) => (value ? value : null)),
 };
 
 export const ZCreateUser = z
@@ -28,7 +31,7 @@ export const ZResetPassword = z
   .refine((data) => data.password === data.passwordConfirm, { path: ['passwordConfirm'], error: 'passwordMismatch' });
 
 export const ZUserFilters = z.object({
-  q: z.string().trim().max(120).optional().catch(undefined),
+  q: searchText(),
   role: z.enum(roles).optional().catch(undefined),
   status: z.enum(['active', 'inactive', 'all']).default('active').catch('active'),
 });

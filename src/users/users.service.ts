@@ -2,6 +2,7 @@
 import type { AppContext } from '../context.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { AppError, notFound, validationError } from '../lib/errors.js';
+import { escapeLike } from '../lib/like.js';
 import { keysetPage, keysetWhere, type PageRequest } from '../lib/pagination.js';
 import { hashPassword } from '../lib/password.js';
 import type { TCreateUser, TUpdateUser, TUserFilters } from './users.schema.js';
@@ -51,9 +52,14 @@ export function createUsersService(ctx: AppContext) {
     if (existing && existing.id !== exceptId) throw validationError({ email: { key: 'validation.emailTaken' } });
   }
 
-  async function assertNotLastAdmin(userId: number) {
-    const others = await prisma.user.count({ where: { role: 'ADMIN', isActive: true, id: { not: userId } } });
-    if (others === 0) throw new AppError('CONFLICT', 'admin.users.lastAdmin');
+  /**
+   * Runs inside the write's transaction and locks the active admins, so two admins removing
+   * each other at the same moment cannot both pass the check.
+   */
+  async function assertNotLastAdmin(tx: Prisma.TransactionClient, userId: number) {
+    const admins = await tx.$queryRaw<{ id: number }[]>`
+      SELECT id FROM "User" WHERE role = 'ADMIN' AND "isActive" ORDER BY id FOR UPDATE`;
+    if (!admins.some((admin) => admin.id !== userId)) throw new AppError('CONFLICT', 'admin.users.lastAdmin');
   }
 
   async function endSessions(tx: Prisma.TransactionClient, userId: number) {
@@ -68,8 +74,8 @@ export function createUsersService(ctx: AppContext) {
         ...(filters.q
           ? {
               OR: [
-                { name: { contains: filters.q, mode: 'insensitive' } },
-                { email: { contains: filters.q.toLowerCase() } },
+                { name: { contains: escapeLike(filters.q), mode: 'insensitive' } },
+                { email: { contains: escapeLike(filters.q.toLowerCase()) } },
               ],
             }
           : {}),
@@ -141,9 +147,9 @@ export function createUsersService(ctx: AppContext) {
       if (!current) throw notFound();
       await assertEmailFree(input.email, id);
       await assertReferences(input);
-      if (current.role === 'ADMIN' && input.role !== 'ADMIN' && current.isActive) await assertNotLastAdmin(id);
       const shaped = roleShaped(input);
       await prisma.$transaction(async (tx) => {
+        if (current.role === 'ADMIN' && input.role !== 'ADMIN' && current.isActive) await assertNotLastAdmin(tx, id);
         await tx.userDepartment.deleteMany({ where: { userId: id } });
         await tx.user.update({
           where: { id },
@@ -174,8 +180,8 @@ export function createUsersService(ctx: AppContext) {
       if (id === actorId && !isActive) throw new AppError('CONFLICT', 'admin.users.cannotDeactivateSelf');
       const current = await prisma.user.findUnique({ where: { id }, select: { role: true, isActive: true } });
       if (!current) throw notFound();
-      if (!isActive && current.role === 'ADMIN') await assertNotLastAdmin(id);
       await prisma.$transaction(async (tx) => {
+        if (!isActive && current.role === 'ADMIN') await assertNotLastAdmin(tx, id);
         await tx.user.update({
           where: { id },
           // A new epoch invalidates every session of the user even if a row survives elsewhere.

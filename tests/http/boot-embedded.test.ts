@@ -71,7 +71,13 @@ describe('npm start with no configuration', () => {
   it('creates the embedded database, prints the demo logins, and the demo client can sign in', async () => {
     const server = await boot();
     const printed = server.output();
-    for (const email of ['admin@demo.local', 'soporte@demo.local', 'tecnico@demo.local', 'cliente@demo.local', 'cliente2@demo.local']) {
+    for (const email of [
+      'admin@demo.local',
+      'soporte@demo.local',
+      'tecnico@demo.local',
+      'cliente@demo.local',
+      'cliente2@demo.local',
+    ]) {
       expect(printed).toContain(email);
     }
     const password = /password: (\S+)\s+<- shown only this once/.exec(printed)?.[1];

@@ -9,7 +9,7 @@ const roles: Role[] = ['CLIENT', 'SUPPORT', 'TECHNICIAN', 'ADMIN'];
 const everyone = roles;
 const adminOnly: Role[] = ['ADMIN'];
 
-/** Page → roles allowed to open it. */
+/** Page → roles allowed to open it. /tickets is a client's list; the others are taken on to their own. */
 const access: [path: string, allowed: Role[]][] = [
   ['/tickets', everyone],
   ['/queue', ['SUPPORT', 'ADMIN']],
@@ -29,6 +29,14 @@ const homeByRole: Record<Role, string> = {
   SUPPORT: '/queue',
   TECHNICIAN: '/work',
   ADMIN: '/admin/users',
+};
+
+/** Where each role's tickets are listed. */
+const ticketListByRole: Record<Role, string> = {
+  CLIENT: '/tickets',
+  SUPPORT: '/queue',
+  TECHNICIAN: '/work',
+  ADMIN: '/queue',
 };
 
 let t: TestApp;
@@ -75,7 +83,13 @@ for (const role of roles) {
     });
 
     for (const [path, allowed] of access) {
-      if (allowed.includes(role)) {
+      if (path === '/tickets' && role !== 'CLIENT') {
+        it(`may ask for ${path} and is shown their own list (${ticketListByRole[role]})`, async () => {
+          const res = await agents[role].get(path);
+          if (res.status === 302) expect(res.headers.location).toBe(ticketListByRole[role]);
+          else expect(res.status).toBe(200);
+        });
+      } else if (allowed.includes(role)) {
         it(`may open ${path}`, async () => {
           const res = await agents[role].get(path);
           expect(res.status).toBe(200);

@@ -1,7 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { applyMigrations, listMigrationDirectories, migrationsDir, pendingMigrations } from '../../src/db/migrations.js';
+import {
+  applyMigrations,
+  listMigrationDirectories,
+  migrationsDir,
+  pendingMigrations,
+} from '../../src/db/migrations.js';
 import { projectPath } from '../../src/lib/paths.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
