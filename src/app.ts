@@ -78,6 +78,7 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
       users: createUsersService(ctx),
       organizations: createOrganizationsService(ctx),
       departments: createDepartmentsService(ctx),
+      storage,
     }),
   );
 

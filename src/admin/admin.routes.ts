@@ -2,6 +2,7 @@
 // Routes parse and render; rules live in the services.
 import { type Request, Router } from 'express';
 import { z } from 'zod';
+import type { AttachmentStorage } from '../attachments/storage.js';
 import type { AppContext } from '../context.js';
 import { removeDemoData } from '../demo/demo.service.js';
 import { ZCategory, ZDepartment } from '../departments/departments.schema.js';
@@ -20,7 +21,12 @@ import { isValidTimeZone } from '../settings/settings.service.js';
 import { ZCreateUser, ZResetPassword, ZUpdateUser, ZUserFilters } from '../users/users.schema.js';
 import type { UsersService } from '../users/users.service.js';
 
-type Services = { users: UsersService; organizations: OrganizationsService; departments: DepartmentsService };
+type Services = {
+  users: UsersService;
+  organizations: OrganizationsService;
+  departments: DepartmentsService;
+  storage: AttachmentStorage;
+};
 
 function idParam(req: Request): number {
   const raw = req.params.id;
@@ -246,7 +252,7 @@ export function adminRouter(ctx: AppContext, services: Services): Router {
     res.redirect('/admin/settings');
   });
   router.post('/demo/remove', formBody, csrfProtection, async (req, res) => {
-    await removeDemoData(ctx.db.prisma, actorId(req));
+    await removeDemoData(ctx.db.prisma, actorId(req), (key) => services.storage.remove(key));
     flash(req, 'success', 'admin.demo.removed');
     res.redirect('/admin/settings');
   });

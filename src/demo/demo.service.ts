@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { AppError } from '../lib/errors.js';
 import { hashPassword } from '../lib/password.js';
+import { deleteTicketsInTx } from '../tickets/tickets.service.js';
 
 export const demoAccounts = [
   { email: 'admin@demo.local', name: 'Ana Administradora', role: 'ADMIN' },
@@ -113,23 +114,64 @@ export async function seedDemoData(prisma: PrismaClient, options: { password?: s
   return password;
 }
 
-/** Removes demo accounts and organizations. The admin must have an account of their own first. */
-export async function removeDemoData(prisma: PrismaClient, actorId: number): Promise<void> {
+/**
+ * Removes the demo data: tickets filed by demo accounts, the demo accounts and organizations.
+ * A demo account that also touched real tickets is deactivated instead of deleted (history is kept).
+ * The admin must have an account of their own first. Returns the files to remove afterwards.
+ */
+export async function removeDemoData(
+  prisma: PrismaClient,
+  actorId: number,
+  removeFile: (key: string) => Promise<void>,
+): Promise<void> {
   const realAdmin = await prisma.user.findFirst({
     where: { role: 'ADMIN', isActive: true, isDemo: false },
     select: { id: true },
   });
   if (!realAdmin) throw new AppError('CONFLICT', 'admin.demo.needRealAdmin');
-  await prisma.$transaction(async (tx) => {
+  const files = await prisma.$transaction(async (tx) => {
     const demoUsers = await tx.user.findMany({ where: { isDemo: true }, select: { id: true } });
-    const ids = demoUsers.map((user) => String(user.id));
+    const ids = demoUsers.map((user) => user.id);
+    const files = await deleteTicketsInTx(tx, {
+      OR: [{ requesterId: { in: ids } }, { organization: { isDemo: true } }],
+    });
     if (ids.length > 0) {
-      await tx.$executeRaw`DELETE FROM "session" WHERE sess->'passport'->'user'->>'id' = ANY(${ids})`;
+      await tx.$executeRaw`DELETE FROM "session" WHERE sess->'passport'->'user'->>'id' = ANY(${ids.map(String)})`;
     }
+    // Demo staff who worked on real tickets stay, deactivated, so that history keeps its authors.
+    const touched = new Set<number>();
+    const refs = await Promise.all([
+      tx.ticket.findMany({
+        where: { OR: [{ assigneeId: { in: ids } }, { createdById: { in: ids } }] },
+        select: { assigneeId: true, createdById: true },
+      }),
+      tx.comment.findMany({ where: { authorId: { in: ids } }, select: { authorId: true }, distinct: ['authorId'] }),
+      tx.attachment.findMany({
+        where: { uploaderId: { in: ids } },
+        select: { uploaderId: true },
+        distinct: ['uploaderId'],
+      }),
+      tx.ticketEvent.findMany({ where: { actorId: { in: ids } }, select: { actorId: true }, distinct: ['actorId'] }),
+    ]);
+    for (const row of refs[0])
+      for (const id of [row.assigneeId, row.createdById]) if (id !== null && ids.includes(id)) touched.add(id);
+    for (const row of refs[1]) if (row.authorId !== null) touched.add(row.authorId);
+    for (const row of refs[2]) touched.add(row.uploaderId);
+    for (const row of refs[3]) if (row.actorId !== null) touched.add(row.actorId);
+    await tx.user.updateMany({
+      where: { id: { in: [...touched] } },
+      data: { isDemo: false, isActive: false, sessionEpoch: { increment: 1 } },
+    });
     await tx.user.deleteMany({ where: { isDemo: true } });
-    // Demo organizations go unless a real user has since been added to one.
-    await tx.organization.deleteMany({ where: { isDemo: true, users: { none: {} }, children: { none: {} } } });
-    await tx.auditLog.create({ data: { actorId, action: 'demo.remove', entityType: 'demo', entityId: '*' } });
+    // Demo organizations go unless a real user or ticket has since been added to one.
+    await tx.organization.deleteMany({
+      where: { isDemo: true, users: { none: {} }, children: { none: {} }, tickets: { none: {} } },
+    });
+    await tx.auditLog.create({
+      data: { actorId, action: 'demo.remove', entityType: 'demo', entityId: '*', data: { kept: [...touched] } },
+    });
+    return files;
   });
   cache = undefined;
+  await Promise.all(files.map((key) => removeFile(key).catch(() => {})));
 }

@@ -49,6 +49,28 @@ type LoadedTicket = Prisma.TicketGetPayload<{ select: typeof policyFields }>;
 
 const stale = () => new AppError('CONFLICT', 'tickets.errors.stale');
 
+/**
+ * Deletes tickets for good inside the caller's transaction, keeping the status counters right.
+ * Returns the storage keys of their files, to remove once the transaction has committed.
+ */
+export async function deleteTicketsInTx(tx: Tx, where: Prisma.TicketWhereInput): Promise<string[]> {
+  const doomed = await tx.ticket.findMany({
+    where,
+    select: { id: true, status: true, deletedAt: true, attachments: { select: { storageKey: true } } },
+  });
+  if (doomed.length === 0) return [];
+  const ids = doomed.map((ticket) => ticket.id);
+  const live = new Map<TicketStatus, number>();
+  for (const ticket of doomed) if (!ticket.deletedAt) live.set(ticket.status, (live.get(ticket.status) ?? 0) + 1);
+  for (const [status, count] of live) {
+    await tx.ticketStatusCount.update({ where: { status }, data: { count: { decrement: count } } });
+  }
+  await tx.outboxMessage.deleteMany({ where: { ticketId: { in: ids } } });
+  await tx.ticket.updateMany({ where: { duplicateOfId: { in: ids } }, data: { duplicateOfId: null } });
+  await tx.ticket.deleteMany({ where: { id: { in: ids } } });
+  return doomed.flatMap((ticket) => ticket.attachments.map((file) => file.storageKey));
+}
+
 export function createTicketsService(ctx: AppContext, storage: AttachmentStorage) {
   const { prisma } = ctx.db;
 
@@ -549,9 +571,7 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
       });
       if (!ticket) throw notFound();
       await prisma.$transaction(async (tx) => {
-        await tx.outboxMessage.deleteMany({ where: { ticketId: ticket.id, sentAt: null } });
-        await tx.ticket.updateMany({ where: { duplicateOfId: ticket.id }, data: { duplicateOfId: null } });
-        await tx.ticket.delete({ where: { id: ticket.id } });
+        await deleteTicketsInTx(tx, { id: ticket.id });
         await tx.auditLog.create({
           data: {
             actorId: actor.id,

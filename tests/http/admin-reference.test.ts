@@ -1,7 +1,9 @@
 // Reference data an admin keeps: departments, categories, system settings and the demo data.
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLocalStorage } from '../../src/attachments/storage.js';
 import { removeDemoData, seedDemoData } from '../../src/demo/demo.service.js';
+import { createTicketsService } from '../../src/tickets/tickets.service.js';
 import { type Agent, createTestApp, loginAs, submitForm, type TestApp } from '../helpers/app.js';
 import { createDepartment, createUser } from '../helpers/factories.js';
 
@@ -400,7 +402,7 @@ describe('demo data', () => {
       'Datos de demostración: las cuentas @demo.local son de prueba.',
     );
     const admin = await t.db.prisma.user.findFirstOrThrow({ where: { role: 'ADMIN', isActive: true, isDemo: false } });
-    await removeDemoData(t.db.prisma, admin.id);
+    await removeDemoData(t.db.prisma, admin.id, async () => {});
     const login = await request(t.app).get('/login');
     expect(login.text).not.toContain('Datos de demostración');
   });
@@ -414,5 +416,70 @@ describe('demo data', () => {
       expect(res.status).toBe(403);
       expect(await t.db.prisma.user.count({ where: { isDemo: true } })).toBe(5);
     });
+  });
+});
+
+describe('removing demo data once demo accounts have worked on tickets', () => {
+  it('deletes the demo tickets, keeps real ones, and deactivates demo staff who touched them', async () => {
+    const own = await createTestApp();
+    try {
+      const { prisma } = own.db;
+      await seedDemoData(prisma, { password: 'demo-password-42' });
+      const storage = createLocalStorage(own.ctx.env.UPLOAD_DIR);
+      const tickets = createTicketsService(own.ctx, storage);
+      const demoClient = await prisma.user.findUniqueOrThrow({ where: { email: 'cliente@demo.local' } });
+      const demoTech = await prisma.user.findUniqueOrThrow({ where: { email: 'tecnico@demo.local' } });
+      const demoSupport = await prisma.user.findUniqueOrThrow({ where: { email: 'soporte@demo.local' } });
+      const realClient = await createUser(prisma, { role: 'CLIENT' });
+      const realAdmin = await createUser(prisma, { role: 'ADMIN' });
+      const category = await prisma.category.findFirstOrThrow();
+      const demoTicket = await tickets.create(
+        demoClient,
+        {
+          subject: 'Demo',
+          description: 'Demo',
+          categoryId: null,
+          priority: 'LOW',
+          requesterId: null,
+          channel: undefined,
+        },
+        [],
+      );
+      const realTicket = await tickets.create(
+        realClient,
+        {
+          subject: 'Real',
+          description: 'Real',
+          categoryId: null,
+          priority: 'LOW',
+          requesterId: null,
+          channel: undefined,
+        },
+        [],
+      );
+      await tickets.transitionTicket(demoSupport, realTicket, 'assign', {
+        version: 1,
+        categoryId: category.id,
+        priority: 'HIGH',
+        technicianId: demoTech.id,
+        departmentId: null,
+      });
+
+      await removeDemoData(prisma, realAdmin.id, async () => {});
+
+      expect(await prisma.ticket.findUnique({ where: { number: demoTicket } })).toBeNull();
+      const kept = await prisma.ticket.findUniqueOrThrow({ where: { number: realTicket } });
+      expect(kept.assigneeId).toBe(demoTech.id);
+      const tech = await prisma.user.findUniqueOrThrow({ where: { id: demoTech.id } });
+      expect(tech.isActive).toBe(false);
+      expect(tech.isDemo).toBe(false);
+      expect(await prisma.user.findUnique({ where: { email: 'cliente@demo.local' } })).toBeNull();
+      expect(await prisma.user.count({ where: { isDemo: true } })).toBe(0);
+      const counts = await prisma.ticketStatusCount.findMany();
+      expect(counts.find((row) => row.status === 'NEW')?.count).toBe(0);
+      expect(counts.find((row) => row.status === 'ASSIGNED')?.count).toBe(1);
+    } finally {
+      await own.close();
+    }
   });
 });
