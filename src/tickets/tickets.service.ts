@@ -303,7 +303,9 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
     if (newAssignee) {
       events.push({ actorId, type: 'assigned', action, from: null, to: newAssignee.name, isInternal: false });
     }
-    if (ticket.status === 'NEW' && !ticket.firstResponseAt && actorId !== null) extra.firstResponseAt = now;
+    // The first response is staff's: a client withdrawing their own NEW ticket is not one.
+    const isStaffActor = actor !== 'system' && actor.role !== 'CLIENT';
+    if (ticket.status === 'NEW' && !ticket.firstResponseAt && isStaffActor) extra.firstResponseAt = now;
 
     await withStoredFiles(uploads, async (files) => {
       await prisma.$transaction(async (tx) => {
