@@ -1,7 +1,21 @@
 // Dates and numbers through Intl, in the user's language and time zone.
 import type { Language } from './i18n.js';
 
-export function createFormatters(lang: Language, timeZone: string) {
+type Formatters = ReturnType<typeof buildFormatters>;
+const cache = new Map<string, Formatters>();
+
+/** Intl formatters are costly to build; pages reuse one set per language and time zone. */
+export function createFormatters(lang: Language, timeZone: string): Formatters {
+  const key = `${lang}|${timeZone}`;
+  let formatters = cache.get(key);
+  if (!formatters) {
+    formatters = buildFormatters(lang, timeZone);
+    if (cache.size < 1000) cache.set(key, formatters);
+  }
+  return formatters;
+}
+
+function buildFormatters(lang: Language, timeZone: string) {
   const dateTime = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeStyle: 'short', timeZone });
   const date = new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone });
   const number = new Intl.NumberFormat(lang);

@@ -67,7 +67,8 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-describe('npm start with no configuration', () => {
+// Each case starts a whole server (WASM database included): slow on a loaded 2-core machine.
+describe('npm start with no configuration', { timeout: 180_000 }, () => {
   it('creates the embedded database, prints the demo logins, and the demo client can sign in', async () => {
     const server = await boot();
     const printed = server.output();
