@@ -104,8 +104,15 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
 
   async function moveCounts(tx: Tx, from: TicketStatus | null, to: TicketStatus | null) {
     if (from === to) return;
-    if (from) await tx.ticketStatusCount.update({ where: { status: from }, data: { count: { decrement: 1 } } });
-    if (to) await tx.ticketStatusCount.update({ where: { status: to }, data: { count: { increment: 1 } } });
+    // Counter rows are always locked in one order: two opposite moves at once (IN_PROGRESS → ON_HOLD
+    // on one ticket, ON_HOLD → IN_PROGRESS on another) would otherwise deadlock on PostgreSQL.
+    const moves: { status: TicketStatus; by: number }[] = [];
+    if (from) moves.push({ status: from, by: -1 });
+    if (to) moves.push({ status: to, by: 1 });
+    moves.sort((a, b) => (a.status < b.status ? -1 : 1));
+    for (const move of moves) {
+      await tx.ticketStatusCount.update({ where: { status: move.status }, data: { count: { increment: move.by } } });
+    }
   }
 
   async function outbox(tx: Tx, topic: string, ticketId: number, payload: Record<string, unknown>) {
@@ -179,6 +186,9 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
     uploads: PreparedUpload[] = [],
   ): Promise<void> {
     const ticket = await loadScoped(actor, number);
+    // A form from a page that is no longer current is stale, whatever the action: the fresh page
+    // (re-rendered with the message) shows what may be done now.
+    if (input.version !== ticket.version) throw stale();
     const check = mayTakeAction(actor, ticket, action, await rules());
     if (!check.ok) {
       if (check.reason === 'not_your_role')
@@ -190,7 +200,6 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
       }
       throw new AppError('CONFLICT', 'tickets.errors.notAllowedInState', { params: { action, status: ticket.status } });
     }
-    if (input.version !== ticket.version) throw stale();
     const actorId = actor === 'system' ? null : actor.id;
     const to = check.to;
     const now = new Date();
@@ -252,11 +261,8 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
         Object.assign(extra, { holdReason: (input as ActionInput['hold']).reason, onHoldSince: now });
         comment = { body: (input as ActionInput['hold']).reason, isInternal: false };
         break;
-      case 'resume': {
-        const held = ticket.onHoldSince ? Math.round((now.getTime() - ticket.onHoldSince.getTime()) / 1000) : 0;
-        Object.assign(extra, { holdReason: null, onHoldSince: null, onHoldSeconds: { increment: Math.max(0, held) } });
+      case 'resume':
         break;
-      }
       case 'confirm': {
         const data = input as ActionInput['confirm'];
         Object.assign(extra, { rating: data.rating, ratingComment: data.comment, closedAt: now });
@@ -272,8 +278,10 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
       case 'cancel': {
         const data = input as ActionInput['cancel'];
         if (data.duplicateOf !== null) {
+          // Only a ticket the actor can see: a client must not learn (or link to) another org's ticket.
+          const scope = actor === 'system' ? { deletedAt: null } : ticketScopeFor(actor);
           const original = await prisma.ticket.findFirst({
-            where: { number: data.duplicateOf, deletedAt: null },
+            where: { AND: [scope, { number: data.duplicateOf }] },
             select: { id: true },
           });
           if (!original || original.id === ticket.id)
@@ -286,6 +294,12 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
       }
       case 'start':
         break;
+    }
+
+    // Leaving ON_HOLD by any way (resume, reassign, cancel) ends the pause and counts its time.
+    if (ticket.status === 'ON_HOLD') {
+      const held = ticket.onHoldSince ? Math.round((now.getTime() - ticket.onHoldSince.getTime()) / 1000) : 0;
+      Object.assign(extra, { holdReason: null, onHoldSince: null, onHoldSeconds: { increment: Math.max(0, held) } });
     }
 
     events.push({
