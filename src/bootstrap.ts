@@ -2,12 +2,29 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { createLocalStorage } from './attachments/storage.js';
 import type { Env } from './config/env.js';
+import type { AppContext } from './context.js';
 import type { Database } from './db/database.js';
 import { applyMigrations } from './db/migrations.js';
 import { demoAccounts, isDatabaseEmpty, seedDemoData } from './demo/demo.service.js';
-import type { Logger } from './lib/logger.js';
+import { seedDemoTickets } from './demo/demo-tickets.js';
+import { createLogger, type Logger } from './lib/logger.js';
+import { SettingsService } from './settings/settings.service.js';
 import { issueSetupToken } from './setup/setup.service.js';
+import { createTicketsService } from './tickets/tickets.service.js';
+
+/** A tickets service for start-up work (demo tickets), outside any request. */
+function ticketsServiceFor(env: Env, db: Database) {
+  const ctx: AppContext = {
+    env,
+    db,
+    logger: createLogger('silent'),
+    settings: new SettingsService(db.prisma),
+    sessionSecret: 'unused-outside-requests-unused-outside',
+  };
+  return createTicketsService(ctx, createLocalStorage(env.UPLOAD_DIR));
+}
 
 /** SESSION_SECRET, or one generated once and kept in DATA_DIR (so restarts keep sessions). */
 export async function resolveSessionSecret(env: Env): Promise<string> {
@@ -30,6 +47,8 @@ export async function migrate(db: Database, logger: Logger): Promise<void> {
  * Demo data on an empty embedded database (or when SEED_DEMO is set); otherwise, while no
  * administrator exists, a one-time setup token. What a person must read goes to the console.
  */
+export { ticketsServiceFor };
+
 export async function prepareFirstRun(options: {
   env: Env;
   db: Database;
@@ -40,6 +59,7 @@ export async function prepareFirstRun(options: {
   const seedDemo = (db.isEmbedded || env.SEED_DEMO) && (await isDatabaseEmpty(db.prisma));
   if (seedDemo) {
     const password = await seedDemoData(db.prisma, { password: env.DEMO_PASSWORD });
+    await seedDemoTickets(db.prisma, ticketsServiceFor(env, db));
     print(
       [
         '',

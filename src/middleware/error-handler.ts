@@ -52,7 +52,14 @@ export async function errorHandler(error: unknown, req: Request, res: Response, 
 
   const form = res.locals.formOnError as FormOnError | undefined;
   if (appError && form && (appError.code === 'VALIDATION' || form.alsoFor?.includes(appError.code))) {
-    const extra = (await form.load?.(req, res)) ?? {};
+    let extra: Record<string, unknown>;
+    try {
+      extra = (await form.load?.(req, res)) ?? {};
+    } catch (loadError) {
+      // The page to re-render is itself gone (e.g. no longer visible): answer with that error instead.
+      res.locals.formOnError = undefined;
+      return errorHandler(loadError, req, res, _next);
+    }
     res.render(form.view, {
       values: submittedValues(req.body),
       ...extra,

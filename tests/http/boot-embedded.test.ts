@@ -93,6 +93,9 @@ describe('npm start with no configuration', { timeout: 180_000 }, () => {
     const home = await agent.get('/tickets');
     expect(home.text).toContain('Mis tickets');
     expect(home.text).toContain('Datos de demostración');
+    // Demo tickets made through the real lifecycle give each role something to try.
+    expect(home.text).toContain('Cámara fuera de servicio en el depósito');
+    expect(home.text).toContain('La alarma se dispara sola de noche');
 
     // SIGTERM: stops accepting, finishes, closes the database, exits cleanly.
     server.child.kill('SIGTERM');

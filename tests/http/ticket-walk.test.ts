@@ -1,4 +1,5 @@
 // The whole lifecycle over HTTP with the four roles, as LIFECYCLE.md describes it.
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Agent, createTestApp, csrfFrom, loginAs, type TestApp } from '../helpers/app.js';
 import { createDepartment, createUser } from '../helpers/factories.js';
@@ -34,6 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await t.close();
+  await rm(t.ctx.env.UPLOAD_DIR, { recursive: true, force: true });
 });
 
 describe('a camera ticket from filing to closure', () => {
