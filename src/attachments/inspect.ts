@@ -34,8 +34,9 @@ export type Inspection =
   | { ok: true; mimeType: string; displayName: string }
   | { ok: false; reason: 'empty' | 'type' | 'name' };
 
+// Control characters, and bidirectional overrides that could disguise an extension ("gpj.exe").
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-const controlChars = /[\u0000-\u001F\u007F-\u009F]/;
+const controlChars = /[\u0000-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
 
 /** The name as shown to people: no directories, no control characters, at most 255 characters. */
 export function displayNameOf(originalName: string): string | null {
@@ -44,6 +45,13 @@ export function displayNameOf(originalName: string): string | null {
   if (!base || base === '.' || base === '..') return null;
   return base.slice(-255);
 }
+
+/**
+ * Markup a browser could render: the tags WHATWG MIME sniffing takes as HTML (a fragment such as
+ * `<img onerror=…>` or `<b>` needs no `<html>`), plus SVG, XML and the other active elements.
+ */
+const markup =
+  /<\s*(?:!doctype|!--|\?xml|(?:html|head|body|script|iframe|frame|frameset|object|embed|svg|math|style|link|meta|base|form|title|h1|div|font|table|img|a|b|br|p)(?=[\s/>]))/i;
 
 async function looksLikeText(file: string): Promise<boolean> {
   const handle = await open(file, 'r');
@@ -54,7 +62,7 @@ async function looksLikeText(file: string): Promise<boolean> {
     if (sample.includes(0)) return false;
     const text = new TextDecoder('utf-8', { fatal: false }).decode(sample);
     // Markup is refused even inside .txt, so a browser can never be tricked into rendering it.
-    return !/<\s*(html|script|svg|iframe|!doctype)/i.test(text);
+    return !markup.test(text);
   } finally {
     await handle.close();
   }
@@ -68,11 +76,9 @@ export async function inspectUpload(file: { path: string; originalname: string; 
   const accepted = allowed[extension];
   if (!accepted) return { ok: false, reason: 'type' };
   const detected = await fileTypeFromFile(file.path);
-  if (detected) {
-    return accepted.includes(detected.mime)
-      ? { ok: true, mimeType: detected.mime, displayName }
-      : { ok: false, reason: 'type' };
-  }
+  if (detected && accepted.includes(detected.mime)) return { ok: true, mimeType: detected.mime, displayName };
+  // Some signatures are plain letters ("BM" is a bitmap, "MZ" a program): a log or CSV may start
+  // with them. Text is judged on the whole sample (a real binary has NUL bytes), never the first two.
   if (accepted.includes('text') && (await looksLikeText(file.path))) {
     return { ok: true, mimeType: extension === 'csv' ? 'text/csv' : 'text/plain', displayName };
   }

@@ -51,9 +51,24 @@ export function uploadMiddleware(tempDir: string, limits: UploadLimits) {
               : { key: 'validation.uploadFailed' };
         return next(validationError({ attachments: key }));
       }
-      next(error instanceof AppError ? error : new AppError('VALIDATION', 'errors.badRequest'));
+      if (error instanceof AppError) return next(error);
+      // busboy refuses a part whose header it cannot read; in a browser's form that is a file name
+      // with control characters. Say so next to the file field rather than "bad request".
+      if (error instanceof Error && /malformed part header/i.test(error.message)) {
+        return next(validationError({ attachments: { key: 'validation.fileNameUnreadable' } }));
+      }
+      next(new AppError('VALIDATION', 'errors.badRequest'));
     });
   };
+}
+
+/**
+ * Removes a request's temporary files now. Called before a refused form is answered, so nothing is
+ * left once the answer arrives (the clean-up on 'close' above may run after the client has it).
+ */
+export async function discardUploads(req: Request): Promise<void> {
+  const files = (req.files as Express.Multer.File[] | undefined) ?? [];
+  await Promise.all(files.map((file) => rm(file.path, { force: true }).catch(() => {})));
 }
 
 /** Checks every uploaded file; one bad file refuses the whole form, naming it. */

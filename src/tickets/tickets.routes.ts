@@ -2,7 +2,7 @@
 import { type NextFunction, type Request, type Response, Router } from 'express';
 import { createAttachmentsService } from '../attachments/attachments.service.js';
 import type { AttachmentStorage } from '../attachments/storage.js';
-import { prepareUploads, uploadMiddleware } from '../attachments/upload.js';
+import { discardUploads, prepareUploads, uploadMiddleware } from '../attachments/upload.js';
 import type { AppContext } from '../context.js';
 import { AppError, notFound } from '../lib/errors.js';
 import { flash } from '../lib/flash.js';
@@ -31,6 +31,9 @@ function numberParam(req: Request): number {
 }
 
 const me = (req: Request) => req.user as Express.User;
+/** A header parameter value (RFC 8187): encodeURIComponent leaves ' ( ) * raw, which that syntax forbids. */
+const rfc8187 = (value: string) =>
+  encodeURIComponent(value).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
 const ticketUrl = (number: number) => `/tickets/${formatTicketNumber(number)}`;
 
 export function ticketsRouter(
@@ -241,7 +244,7 @@ export function ticketsRouter(
     res.set({
       'Content-Type': file.mimeType,
       'Content-Length': String(file.size),
-      'Content-Disposition': `attachment; filename="${file.originalName.replace(/[^\x20-\x7E]/g, '_').replace(/["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.originalName)}`,
+      'Content-Disposition': `attachment; filename="${file.originalName.replace(/[^\x20-\x7E]/g, '_').replace(/["\\]/g, '_')}"; filename*=UTF-8''${rfc8187(file.originalName)}`,
       'X-Content-Type-Options': 'nosniff',
       'Content-Security-Policy': "default-src 'none'; sandbox",
       'Cache-Control': 'private, no-store',
@@ -254,6 +257,12 @@ export function ticketsRouter(
       else res.destroy(error);
     });
     stream.pipe(res);
+  });
+
+  // A refused form's temporary files are removed before the error page is sent.
+  router.use(async (error: unknown, req: Request, _res: Response, next: NextFunction) => {
+    await discardUploads(req);
+    next(error);
   });
 
   return router;
