@@ -21,6 +21,9 @@ import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { baseLocals, localsMiddleware } from './middleware/locals.js';
 import { securityHeaders } from './middleware/security.js';
 import { sessionMiddleware } from './middleware/session.js';
+import { mailRouter } from './notifications/mail.routes.js';
+import { createMailService } from './notifications/mail.service.js';
+import { createMailWorker } from './notifications/worker.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
 import { setupRouter } from './setup/setup.routes.js';
 import { createTicketLists } from './tickets/tickets.lists.js';
@@ -72,6 +75,7 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
   const storage = createLocalStorage(ctx.env.UPLOAD_DIR);
   const tickets = createTicketsService(ctx, storage);
   app.use(ticketsRouter(ctx, tickets, createTicketLists(ctx), storage));
+  app.use('/admin/mail', mailRouter(ctx, createMailService(ctx)));
   app.use(
     '/admin',
     adminRouter(ctx, {
@@ -84,7 +88,9 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
 
   app.use(notFoundHandler);
   app.use(errorHandler);
+  const mailWorker = createMailWorker(ctx);
   app.locals.jobs = [
+    { name: 'mail', everyMs: 2_000, run: () => mailWorker.tick(), stop: () => mailWorker.close() },
     { name: 'auto-close', everyMs: 10 * 60_000, run: () => tickets.autoCloseResolved() },
     { name: 'orphan-files', everyMs: 60 * 60_000, run: () => removeOrphanFiles(ctx.db.prisma, storage) },
   ] satisfies Job[];

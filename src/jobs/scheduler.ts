@@ -3,7 +3,7 @@
 // clean-up only removes files no row points to.
 import type { Logger } from '../lib/logger.js';
 
-export type Job = { name: string; everyMs: number; run: () => Promise<unknown> };
+export type Job = { name: string; everyMs: number; run: () => Promise<unknown>; stop?: () => void };
 
 export function startJobs(jobs: Job[], logger: Logger): { stop(): Promise<void> } {
   const timers: NodeJS.Timeout[] = [];
@@ -29,6 +29,7 @@ export function startJobs(jobs: Job[], logger: Logger): { stop(): Promise<void> 
       stopped = true;
       for (const timer of timers) clearTimeout(timer);
       await Promise.allSettled([...running]);
+      for (const job of jobs) job.stop?.();
     },
   };
 }

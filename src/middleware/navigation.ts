@@ -21,6 +21,7 @@ const menus: Record<Role, NavItem[]> = {
     { href: '/admin/categories', key: 'nav.categories' },
     { href: '/admin/settings', key: 'nav.settings' },
     { href: '/admin/bin', key: 'nav.bin' },
+    { href: '/admin/mail', key: 'nav.mail' },
     { href: '/reports', key: 'nav.reports', comingSoon: true },
   ],
 };

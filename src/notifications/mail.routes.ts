@@ -1,0 +1,50 @@
+// /admin/mail: what the system sent or kept, and a retry for what failed. Admin only.
+import { type Request, Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../context.js';
+import { notFound } from '../lib/errors.js';
+import { flash } from '../lib/flash.js';
+import { requireRole } from '../middleware/auth.js';
+import { formBody } from '../middleware/body.js';
+import { csrfProtection } from '../middleware/csrf.js';
+import { emailStatuses, type MailService } from './mail.service.js';
+
+const ZMailFilters = z.object({
+  status: z.enum(emailStatuses).optional().catch(undefined),
+  after: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .transform(Number)
+    .optional()
+    .catch(undefined),
+});
+
+function idParam(req: Request): number {
+  const raw = req.params.id;
+  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw)) throw notFound();
+  return Number(raw);
+}
+
+export function mailRouter(ctx: AppContext, mail: MailService): Router {
+  const router = Router();
+  router.use(requireRole('ADMIN'));
+  router.get('/', async (req, res) => {
+    const filters = ZMailFilters.parse(req.query);
+    res.render('admin/mail/list', {
+      filters,
+      page: await mail.list(filters),
+      statuses: emailStatuses,
+      isKeeping: !ctx.env.SMTP_URL,
+    });
+  });
+  router.get('/:id', async (req, res) => {
+    res.render('admin/mail/show', { message: await mail.get(idParam(req)) });
+  });
+  router.post('/:id/retry', formBody, csrfProtection, async (req, res) => {
+    const id = idParam(req);
+    await mail.retry(id);
+    flash(req, 'success', 'emails.outbox.retried');
+    res.redirect(`/admin/mail/${id}`);
+  });
+  return router;
+}

@@ -1,0 +1,177 @@
+// Who gets which e-mail for one outbox row, by the roles of LIFECYCLE.md. Never the actor
+// themself (but for the confirmation of their own new ticket), only active users. Content is loaded here too, and only public content: a comment
+// is read with `isInternal: false`, so an internal note, a rejection reason or a technician's
+// unapproved proposal can never reach a message, whoever receives it.
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { Role } from '../generated/prisma/enums.js';
+
+/** The kinds of e-mail; each has its strings under `emails.kinds.<kind>` and one template. */
+export type EmailKind =
+  | 'createdRequester'
+  | 'createdSupport'
+  | 'assigned'
+  | 'solutionSubmitted'
+  | 'resolved'
+  | 'onHold'
+  | 'closed'
+  | 'reopened'
+  | 'cancelled'
+  | 'commentFromClient'
+  | 'commentFromStaff';
+
+export type Recipient = {
+  userId: number;
+  email: string;
+  name: string;
+  role: Role;
+  locale: string | null;
+  isDemo: boolean;
+  kind: EmailKind;
+};
+
+export type NotificationContent = {
+  ticket: { number: number; subject: string };
+  /** A public comment to quote (a solution, a hold or cancel reason, a reply), or null. */
+  quote: string | null;
+};
+
+export type Delivery = { content: NotificationContent; recipients: Recipient[] };
+
+export type OutboxRow = {
+  topic: string;
+  ticketId: number | null;
+  payload: Record<string, unknown>;
+  createdAt: Date;
+};
+
+const userSelect = { id: true, email: true, name: true, role: true, locale: true, isDemo: true } as const;
+
+/** `evenTheActor`: the filing confirmation goes to the requester who filed it themself. */
+type Audience = { userIds?: (number | null | undefined)[]; support?: boolean; kind: EmailKind; evenTheActor?: boolean };
+
+const num = (value: unknown): number | null => (typeof value === 'number' && Number.isInteger(value) ? value : null);
+
+/** The audiences of one topic; `ticket` holds the people on the ticket now. */
+function audiencesFor(
+  topic: string,
+  payload: Record<string, unknown>,
+  ticket: { requesterId: number; assigneeId: number | null },
+  actorRole: Role | null,
+): Audience[] {
+  const assigneeId = num(payload.assigneeId) ?? ticket.assigneeId;
+  switch (topic) {
+    case 'ticket.created':
+      return [
+        { userIds: [num(payload.requesterId) ?? ticket.requesterId], kind: 'createdRequester', evenTheActor: true },
+        { support: true, kind: 'createdSupport' },
+      ];
+    case 'ticket.assign':
+    case 'ticket.reassign':
+      return [{ userIds: [num(payload.assigneeId)], kind: 'assigned' }];
+    case 'ticket.submit_solution':
+      return [{ support: true, kind: 'solutionSubmitted' }];
+    case 'ticket.approve_solution':
+    case 'ticket.resolve_direct':
+      return [{ userIds: [ticket.requesterId], kind: 'resolved' }];
+    case 'ticket.hold':
+      return [{ userIds: [ticket.requesterId], kind: 'onHold' }];
+    case 'ticket.close':
+    case 'ticket.confirm':
+      return [{ userIds: [ticket.requesterId], kind: 'closed' }];
+    case 'ticket.reopen':
+      return [{ support: true, userIds: [assigneeId], kind: 'reopened' }];
+    case 'ticket.cancel':
+      return [{ userIds: [ticket.requesterId], kind: 'cancelled' }];
+    case 'comment.public':
+      if (actorRole === 'CLIENT') {
+        return assigneeId !== null
+          ? [{ userIds: [assigneeId], kind: 'commentFromClient' }]
+          : [{ support: true, kind: 'commentFromClient' }];
+      }
+      return [{ userIds: [ticket.requesterId], kind: 'commentFromStaff' }];
+    default:
+      // comment.internal, ticket.classified, start, resume, reject_solution: no e-mail.
+      return [];
+  }
+}
+
+/** Topics whose message quotes the public comment the actor wrote with the change. */
+const quotesActorComment = new Set([
+  'ticket.approve_solution',
+  'ticket.resolve_direct',
+  'ticket.hold',
+  'ticket.reopen',
+  'ticket.cancel',
+]);
+
+export async function resolveDelivery(prisma: PrismaClient, row: OutboxRow): Promise<Delivery | null> {
+  if (row.ticketId === null) return null;
+  const ticket = await prisma.ticket.findFirst({
+    where: { id: row.ticketId, deletedAt: null },
+    select: { id: true, number: true, subject: true, requesterId: true, assigneeId: true },
+  });
+  if (!ticket) return null;
+  const actorId = num(row.payload.actorId);
+  const actor = actorId ? await prisma.user.findUnique({ where: { id: actorId }, select: { role: true } }) : null;
+  const audiences = audiencesFor(row.topic, row.payload, ticket, actor?.role ?? null);
+  if (audiences.length === 0) return null;
+
+  const recipients = new Map<number, Recipient>();
+  for (const audience of audiences) {
+    const ids = (audience.userIds ?? []).filter((id): id is number => typeof id === 'number');
+    const users = [
+      ...(ids.length > 0
+        ? await prisma.user.findMany({ where: { id: { in: ids }, isActive: true }, select: userSelect })
+        : []),
+      ...(audience.support ? await supportStaff(prisma) : []),
+    ];
+    for (const user of users) {
+      if ((user.id === actorId && !audience.evenTheActor) || recipients.has(user.id)) continue;
+      recipients.set(user.id, {
+        userId: user.id,
+        email: user.email,
+        name: user.name,
+        role: user.role,
+        locale: user.locale,
+        isDemo: user.isDemo,
+        kind: audience.kind,
+      });
+    }
+  }
+
+  let quote: string | null = null;
+  const commentId = num(row.payload.commentId);
+  if (row.topic === 'comment.public' && commentId !== null) {
+    const comment = await prisma.comment.findFirst({
+      where: { id: commentId, ticketId: ticket.id, isInternal: false },
+      select: { body: true },
+    });
+    quote = comment?.body ?? null;
+  } else if (quotesActorComment.has(row.topic) && actorId !== null) {
+    // Written in the same transaction as the outbox row; a few seconds of slack covers clocks.
+    const comment = await prisma.comment.findFirst({
+      where: {
+        ticketId: ticket.id,
+        authorId: actorId,
+        isInternal: false,
+        createdAt: { lte: new Date(row.createdAt.getTime() + 5_000) },
+      },
+      orderBy: { id: 'desc' },
+      select: { body: true },
+    });
+    quote = comment?.body ?? null;
+  }
+  return {
+    content: { ticket: { number: ticket.number, subject: ticket.subject }, quote },
+    recipients: [...recipients.values()],
+  };
+}
+
+/** Support staff; a small install with no support user has its admins do the job. */
+async function supportStaff(prisma: PrismaClient) {
+  const select = userSelect;
+  const orderBy = { id: 'asc' } as const;
+  const support = await prisma.user.findMany({ where: { role: 'SUPPORT', isActive: true }, select, orderBy });
+  if (support.length > 0) return support;
+  return prisma.user.findMany({ where: { role: 'ADMIN', isActive: true }, select, orderBy });
+}

@@ -1,0 +1,46 @@
+// Renders one notification e-mail (HTML and plain text) in the recipient's language, with the
+// strings of locales/<lng>/emails.json and the templates in views/emails/.
+import ejs from 'ejs';
+import { defaultLanguage, type Language, languageFromDb, translator } from '../lib/i18n.js';
+import { projectPath } from '../lib/paths.js';
+import { formatTicketNumber } from '../tickets/tickets.service.js';
+import type { EmailKind, NotificationContent } from './recipients.js';
+
+export type RenderedEmail = { subject: string; text: string; html: string };
+
+/** Kinds that end with what the recipient should do next. */
+const withAction = new Set<EmailKind>(['resolved', 'onHold']);
+
+export async function renderEmail(options: {
+  kind: EmailKind;
+  content: NotificationContent;
+  recipient: { name: string; locale: string | null };
+  baseUrl: string;
+  helpdesk: string;
+}): Promise<RenderedEmail> {
+  const { kind, content, recipient } = options;
+  const lang: Language = languageFromDb(recipient.locale) ?? defaultLanguage;
+  const t = translator(lang);
+  const ticketLabel = formatTicketNumber(content.ticket.number);
+  const subject = `[${ticketLabel}] ${t(`emails.kinds.${kind}.subject`, { subject: content.ticket.subject })}`.slice(
+    0,
+    300,
+  );
+  const data = {
+    t,
+    lang,
+    kind,
+    subject,
+    name: recipient.name,
+    ticketLabel,
+    quote: content.quote,
+    action: withAction.has(kind) ? t(`emails.kinds.${kind}.action`) : null,
+    link: `${options.baseUrl.replace(/\/+$/, '')}/tickets/${ticketLabel}`,
+    helpdesk: options.helpdesk,
+  };
+  const [html, text] = await Promise.all([
+    ejs.renderFile(projectPath('views', 'emails', 'notification.ejs'), data, { async: false }),
+    ejs.renderFile(projectPath('views', 'emails', 'notification.text.ejs'), data, { async: false }),
+  ]);
+  return { subject, html, text };
+}

@@ -1,0 +1,54 @@
+// A real SMTP server on a loopback port for e-mail tests: records what it accepts, and can be
+// told to answer "421 try again later" to simulate an outage.
+import type { AddressInfo } from 'node:net';
+import { SMTPServer } from 'smtp-server';
+
+export type ReceivedMail = { from: string; to: string[]; raw: string; messageId: string | null };
+
+export type TestSmtp = {
+  url: string;
+  received: ReceivedMail[];
+  /** While true, every MAIL FROM is refused with 421. */
+  isDown: boolean;
+  refusals: number;
+  close(): Promise<void>;
+};
+
+export async function startTestSmtp(): Promise<TestSmtp> {
+  const state = { received: [] as ReceivedMail[], isDown: false, refusals: 0 };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onMailFrom(_address, _session, callback) {
+      if (state.isDown) {
+        state.refusals++;
+        callback(Object.assign(new Error('Service temporarily unavailable'), { responseCode: 421 }));
+        return;
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const header = raw.split(/\r?\n\r?\n/)[0] ?? '';
+        const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(header)?.[1] ?? null;
+        state.received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
+          raw,
+          messageId,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.server.address() as AddressInfo;
+  return Object.assign(state, {
+    url: `smtp://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }) as TestSmtp;
+}
