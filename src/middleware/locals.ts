@@ -10,6 +10,11 @@ import { defaultLanguage, languageFromDb, languageFromHeader, translator } from 
 import { csrfToken } from './csrf.js';
 import { navigationFor } from './navigation.js';
 
+/** A browser's speculative prefetch must not swallow the message meant for the page the user opens. */
+function isPrefetch(req: Request): boolean {
+  return /prefetch|prerender/i.test(`${req.get('sec-purpose') ?? ''} ${req.get('purpose') ?? ''}`);
+}
+
 export function localsMiddleware(ctx: AppContext) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const user = req.user;
@@ -30,7 +35,7 @@ export function localsMiddleware(ctx: AppContext) {
       currentPath: req.path,
       asset: assetUrl,
       csrfToken: () => csrfToken(req),
-      flash: takeFlash(req),
+      flash: isPrefetch(req) ? [] : takeFlash(req),
       nav: user ? navigationFor(user.role) : [],
       homePath: user ? homePathByRole[user.role] : '/login',
       showDemoBanner: await demoDataExists(ctx.db.prisma),

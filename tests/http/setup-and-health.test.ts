@@ -101,3 +101,18 @@ describe('security headers', () => {
     expect(res.text).not.toMatch(/at .*\.ts:\d+/);
   });
 });
+
+describe('flash messages', () => {
+  it('survive a browser prefetch: only the page the user opens takes them', async () => {
+    const { createUser } = await import('../helpers/factories.js');
+    const { loginAs } = await import('../helpers/app.js');
+    const user = await createUser(t.db.prisma);
+    const agent = await loginAs(t.app, user.email);
+    const res = await submitForm(agent, '/account', '/account', { locale: 'es', timeZone: '' });
+    expect(res.status).toBe(302);
+    const prefetch = await agent.get('/account').set('Sec-Purpose', 'prefetch');
+    expect(prefetch.text).not.toContain('Preferencias guardadas.');
+    const page = await agent.get('/account');
+    expect(page.text).toContain('Preferencias guardadas.');
+  });
+});
