@@ -20,7 +20,7 @@ import { projectPath } from './lib/paths.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { baseLocals, localsMiddleware } from './middleware/locals.js';
 import { securityHeaders } from './middleware/security.js';
-import { sessionMiddleware } from './middleware/session.js';
+import { saveSessionBeforeRedirect, sessionMiddleware } from './middleware/session.js';
 import { mailRouter } from './notifications/mail.routes.js';
 import { createMailService } from './notifications/mail.service.js';
 import { createMailWorker } from './notifications/worker.js';
@@ -65,6 +65,7 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
   const passport = configurePassport(auth);
   const session = sessionMiddleware(ctx);
   app.use(session);
+  app.use(saveSessionBeforeRedirect);
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(localsMiddleware(ctx));

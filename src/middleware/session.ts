@@ -1,4 +1,5 @@
 import connectPgSimple from 'connect-pg-simple';
+import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import type { AppContext } from '../context.js';
 
@@ -30,4 +31,23 @@ export function sessionMiddleware(ctx: AppContext) {
       maxAge: 8 * 60 * 60 * 1000,
     },
   });
+}
+
+/**
+ * express-session saves a changed session while it is already sending the response, so a browser
+ * can follow a redirect before the save lands and load the old session (a flash message or a
+ * just-written value missing). Redirects wait for the save.
+ */
+export function saveSessionBeforeRedirect(req: Request, res: Response, next: NextFunction): void {
+  const redirect = res.redirect.bind(res) as (...args: unknown[]) => void;
+  res.redirect = ((...args: unknown[]) => {
+    // Nothing worth storing (an anonymous visitor being sent to the login page): no save, no row.
+    const hasData = req.session && Object.keys(req.session).some((key) => key !== 'cookie');
+    if (!hasData) return redirect(...args);
+    req.session.save((error: unknown) => {
+      if (error) return next(error);
+      redirect(...args);
+    });
+  }) as Response['redirect'];
+  next();
 }
