@@ -4,6 +4,7 @@
 // unapproved proposal can never reach a message, whoever receives it.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Role } from '../generated/prisma/enums.js';
+import { directResolvers } from './direct.js';
 
 /** The kinds of e-mail; each has its strings under `emails.kinds.<kind>` and one template. */
 export type EmailKind =
@@ -20,19 +21,25 @@ export type EmailKind =
   | 'commentFromStaff';
 
 export type Recipient = {
-  userId: number;
+  /** Null for an address without an account (a reply to an inbound e-mail from a stranger). */
+  userId: number | null;
   email: string;
   name: string;
   role: Role;
   locale: string | null;
   isDemo: boolean;
   kind: EmailKind;
+  /** E-mail kinds the user turned off (User.emailOptOut); in-app notifications still arrive. */
+  emailOptOut: string[];
 };
 
 export type NotificationContent = {
-  ticket: { number: number; subject: string };
+  /** Null for a message that is not about a ticket (account e-mails). */
+  ticket: { number: number; subject: string } | null;
   /** A public comment to quote (a solution, a hold or cancel reason, a reply), or null. */
   quote: string | null;
+  /** Where the button points when it is not the ticket (a password-reset link), or null. */
+  link?: string | null;
 };
 
 export type Delivery = { content: NotificationContent; recipients: Recipient[] };
@@ -44,7 +51,15 @@ export type OutboxRow = {
   createdAt: Date;
 };
 
-const userSelect = { id: true, email: true, name: true, role: true, locale: true, isDemo: true } as const;
+export const userSelect = {
+  id: true,
+  email: true,
+  name: true,
+  role: true,
+  locale: true,
+  isDemo: true,
+  emailOptOut: true,
+} as const;
 
 /** `evenTheActor`: the filing confirmation goes to the requester who filed it themself. */
 type Audience = { userIds?: (number | null | undefined)[]; support?: boolean; kind: EmailKind; evenTheActor?: boolean };
@@ -105,6 +120,8 @@ const quotesActorComment = new Set([
 ]);
 
 export async function resolveDelivery(prisma: PrismaClient, row: OutboxRow): Promise<Delivery | null> {
+  const direct = directResolvers[row.topic];
+  if (direct) return direct(prisma, row);
   if (row.ticketId === null) return null;
   const ticket = await prisma.ticket.findFirst({
     where: { id: row.ticketId, deletedAt: null },
@@ -135,6 +152,7 @@ export async function resolveDelivery(prisma: PrismaClient, row: OutboxRow): Pro
         locale: user.locale,
         isDemo: user.isDemo,
         kind: audience.kind,
+        emailOptOut: user.emailOptOut,
       });
     }
   }

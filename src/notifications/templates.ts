@@ -21,11 +21,18 @@ export async function renderEmail(options: {
   const { kind, content, recipient } = options;
   const lang: Language = languageFromDb(recipient.locale) ?? defaultLanguage;
   const t = translator(lang);
-  const ticketLabel = formatTicketNumber(content.ticket.number);
-  const subject = `[${ticketLabel}] ${t(`emails.kinds.${kind}.subject`, { subject: content.ticket.subject })}`.slice(
-    0,
-    300,
-  );
+  const ticketLabel = content.ticket ? formatTicketNumber(content.ticket.number) : null;
+  const kindSubject = t(`emails.kinds.${kind}.subject`, { subject: content.ticket?.subject ?? '' });
+  const subject = (ticketLabel ? `[${ticketLabel}] ${kindSubject}` : kindSubject).slice(0, 300);
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const link = content.link ?? (ticketLabel ? `${base}/tickets/${ticketLabel}` : null);
+  // A kind may name its own button and footer (account e-mails); ticket e-mails share these.
+  const own = (key: string, fallback: string) => {
+    const value = t(`emails.kinds.${kind}.${key}`, { ticket: ticketLabel, helpdesk: options.helpdesk });
+    return value === `emails.kinds.${kind}.${key}`
+      ? t(fallback, { ticket: ticketLabel, helpdesk: options.helpdesk })
+      : value;
+  };
   const data = {
     t,
     lang,
@@ -35,7 +42,9 @@ export async function renderEmail(options: {
     ticketLabel,
     quote: content.quote,
     action: withAction.has(kind) ? t(`emails.kinds.${kind}.action`) : null,
-    link: `${options.baseUrl.replace(/\/+$/, '')}/tickets/${ticketLabel}`,
+    link,
+    linkLabel: own('linkLabel', 'emails.viewTicket'),
+    footer: own('footer', 'emails.footer'),
     helpdesk: options.helpdesk,
   };
   const [html, text] = await Promise.all([

@@ -31,8 +31,9 @@ export function backoffMs(attempts: number, base = 30_000, cap = 60 * 60_000): n
   return Math.min(cap, base * 2 ** Math.max(0, attempts - 1));
 }
 
-export function messageIdFor(outboxId: bigint | number, userId: number, baseUrl: string): string {
-  return `<outbox-${outboxId}-${userId}@${new URL(baseUrl).hostname}>`;
+/** Stable per outbox row and recipient; `0` stands for a recipient without an account. */
+export function messageIdFor(outboxId: bigint | number, userId: number | null, baseUrl: string): string {
+  return `<outbox-${outboxId}-${userId ?? 0}@${new URL(baseUrl).hostname}>`;
 }
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error)).slice(0, 1000);
@@ -84,7 +85,9 @@ export function createMailWorker(
         : {};
     const delivery = await resolveDelivery(prisma, { ...row, payload });
     // Demo accounts (@demo.local) have no mailbox: their mail is only kept, never sent.
-    const recipients = (delivery?.recipients ?? []).filter((r) => !(r.isDemo && transport.kind === 'smtp'));
+    const recipients = (delivery?.recipients ?? []).filter(
+      (r) => !(r.isDemo && transport.kind === 'smtp') && !r.emailOptOut.includes(r.kind),
+    );
     if (!delivery || recipients.length === 0) return [];
     const { helpdeskName } = await ctx.settings.get();
     const data: Prisma.EmailMessageCreateManyInput[] = [];

@@ -8,6 +8,7 @@ import type { AppContext } from '../context.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { TicketStatus } from '../generated/prisma/enums.js';
 import { AppError, forbidden, notFound, validationError } from '../lib/errors.js';
+import { enqueueNotification } from '../notifications/outbox.js';
 import { isFinal, queueRankOf, type TicketAction, type TicketPriority, urgencyOf } from './ticket-lifecycle.js';
 import {
   type Actor,
@@ -116,9 +117,7 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
   }
 
   async function outbox(tx: Tx, topic: string, ticketId: number, payload: Record<string, unknown>) {
-    await tx.outboxMessage.create({
-      data: { kind: 'notification', topic, ticketId, payload: payload as Prisma.InputJsonValue },
-    });
+    await enqueueNotification(tx, topic, payload, ticketId);
   }
 
   async function assertTechnician(technicianId: number) {

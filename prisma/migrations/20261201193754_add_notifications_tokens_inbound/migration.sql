@@ -8,6 +8,9 @@ CREATE TYPE "InboundStatus" AS ENUM ('TICKET_CREATED', 'COMMENT_ADDED', 'IGNORED
 ALTER TABLE "User" ADD COLUMN     "emailOptOut" TEXT[] DEFAULT ARRAY[]::TEXT[],
 ADD COLUMN     "emailVerifiedAt" TIMESTAMP(3);
 
+-- AlterTable
+ALTER TABLE "EmailMessage" ALTER COLUMN "toUserId" DROP NOT NULL;
+
 -- CreateTable
 CREATE TABLE "Notification" (
     "id" BIGSERIAL NOT NULL,
