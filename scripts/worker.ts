@@ -4,6 +4,7 @@ import { ConfigError, loadEnv } from '../src/config/env.js';
 import { openDatabase } from '../src/db/database.js';
 import { startJobs } from '../src/jobs/scheduler.js';
 import { createLogger } from '../src/lib/logger.js';
+import { createLiveHub } from '../src/notifications/live.js';
 import { createMailWorker } from '../src/notifications/worker.js';
 import { SettingsService } from '../src/settings/settings.service.js';
 
@@ -27,8 +28,17 @@ if (!env.DATABASE_URL) {
 const logger = createLogger(env.LOG_LEVEL);
 const db = await openDatabase(env);
 const worker = createMailWorker({ env, db, logger, settings: new SettingsService(db.prisma) });
+const live = createLiveHub(db, logger);
 const jobs = startJobs(
-  [{ name: 'mail', everyMs: 2_000, run: () => worker.tick(), stop: () => worker.close() }],
+  [
+    {
+      name: 'mail',
+      everyMs: 2_000,
+      run: () => worker.tick(),
+      start: () => live.onOutbox(() => void worker.tick()),
+      stop: () => worker.close(),
+    },
+  ],
   logger,
 );
 logger.info({ smtp: Boolean(env.SMTP_URL) }, 'mail worker started');
@@ -38,6 +48,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'mail worker stopping');
+  await live.close();
   await jobs.stop();
   await db.close();
   process.exit(0);

@@ -21,8 +21,11 @@ import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { baseLocals, localsMiddleware } from './middleware/locals.js';
 import { securityHeaders } from './middleware/security.js';
 import { saveSessionBeforeRedirect, sessionMiddleware } from './middleware/session.js';
+import { createInAppNotifications } from './notifications/inapp.service.js';
+import { createLiveHub } from './notifications/live.js';
 import { mailRouter } from './notifications/mail.routes.js';
 import { createMailService } from './notifications/mail.service.js';
+import { notificationsRouter } from './notifications/notifications.routes.js';
 import { createMailWorker } from './notifications/worker.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
 import { setupRouter } from './setup/setup.routes.js';
@@ -69,6 +72,8 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(localsMiddleware(ctx));
+  const live = createLiveHub(ctx.db, ctx.logger);
+  app.locals.live = live;
 
   app.use(authRouter(ctx, auth, passport));
   app.use(setupRouter(ctx));
@@ -76,6 +81,7 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
   const storage = createLocalStorage(ctx.env.UPLOAD_DIR);
   const tickets = createTicketsService(ctx, storage);
   app.use(ticketsRouter(ctx, tickets, createTicketLists(ctx), storage));
+  app.use(notificationsRouter(ctx, createInAppNotifications(ctx.db.prisma), live, tickets));
   app.use('/admin/mail', mailRouter(ctx, createMailService(ctx)));
   app.use(
     '/admin',
@@ -91,7 +97,14 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
   app.use(errorHandler);
   const mailWorker = createMailWorker(ctx);
   app.locals.jobs = [
-    { name: 'mail', everyMs: 2_000, run: () => mailWorker.tick(), stop: () => mailWorker.close() },
+    {
+      name: 'mail',
+      // The timer is the fallback; a committed outbox row wakes the worker at once through NOTIFY.
+      everyMs: 2_000,
+      run: () => mailWorker.tick(),
+      start: () => live.onOutbox(() => void mailWorker.tick()),
+      stop: () => mailWorker.close(),
+    },
     { name: 'auto-close', everyMs: 10 * 60_000, run: () => tickets.autoCloseResolved() },
     { name: 'orphan-files', everyMs: 60 * 60_000, run: () => removeOrphanFiles(ctx.db.prisma, storage) },
   ] satisfies Job[];

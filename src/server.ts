@@ -6,6 +6,7 @@ import { ConfigError, loadEnv } from './config/env.js';
 import { openDatabase } from './db/database.js';
 import { type Job, startJobs } from './jobs/scheduler.js';
 import { createLogger } from './lib/logger.js';
+import type { LiveHub } from './notifications/live.js';
 import { SettingsService } from './settings/settings.service.js';
 
 const started = performance.now();
@@ -60,6 +61,8 @@ async function shutdown(signal: string) {
   logger.info({ signal }, 'shutting down');
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
+  // Ends the live streams too, which would otherwise keep server.close() waiting.
+  await (app.locals.live as LiveHub).close();
   server.close(async () => {
     await jobs.stop();
     await db.close().catch((error) => logger.error({ err: error }, 'error while closing the database'));

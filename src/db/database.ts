@@ -8,6 +8,8 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { type EmbeddedDatabase, startEmbeddedDatabase } from './embedded.js';
 
 export type Database = {
+  /** The connection URL (for a dedicated LISTEN connection; embedded: the loopback socket). */
+  url: string;
   pool: pg.Pool;
   prisma: PrismaClient;
   isEmbedded: boolean;
@@ -34,6 +36,7 @@ export function connectDatabase(options: { url: string; poolSize: number; embedd
     transactionOptions: { maxWait: 15_000, timeout: 20_000 },
   });
   return {
+    url: options.url,
     pool,
     prisma,
     isEmbedded: Boolean(options.embedded),

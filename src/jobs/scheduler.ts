@@ -3,13 +3,21 @@
 // clean-up only removes files no row points to.
 import type { Logger } from '../lib/logger.js';
 
-export type Job = { name: string; everyMs: number; run: () => Promise<unknown>; stop?: () => void };
+export type Job = {
+  name: string;
+  everyMs: number;
+  run: () => Promise<unknown>;
+  /** Called once when the jobs start (e.g. to subscribe to a wake-up). */
+  start?: () => unknown;
+  stop?: () => void;
+};
 
 export function startJobs(jobs: Job[], logger: Logger): { stop(): Promise<void> } {
   const timers: NodeJS.Timeout[] = [];
   const running = new Set<Promise<unknown>>();
   let stopped = false;
   for (const job of jobs) {
+    job.start?.();
     const tick = () => {
       if (stopped) return;
       const started = Date.now();

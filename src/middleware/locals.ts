@@ -7,6 +7,7 @@ import { assetUrl } from '../lib/assets.js';
 import { takeFlash } from '../lib/flash.js';
 import { createFormatters } from '../lib/format.js';
 import { defaultLanguage, languageFromDb, languageFromHeader, translator } from '../lib/i18n.js';
+import { createInAppNotifications } from '../notifications/inapp.service.js';
 import { csrfToken } from './csrf.js';
 import { navigationFor } from './navigation.js';
 
@@ -16,6 +17,7 @@ function isPrefetch(req: Request): boolean {
 }
 
 export function localsMiddleware(ctx: AppContext) {
+  const inApp = createInAppNotifications(ctx.db.prisma);
   return async (req: Request, res: Response, next: NextFunction) => {
     const user = req.user;
     req.lang =
@@ -39,6 +41,7 @@ export function localsMiddleware(ctx: AppContext) {
       nav: user ? navigationFor(user.role) : [],
       homePath: user ? homePathByRole[user.role] : '/login',
       showDemoBanner: await demoDataExists(ctx.db.prisma),
+      unreadCount: user ? await inApp.unreadCount(user.id) : 0,
       errors: {},
       values: {},
       ...createFormatters(req.lang, timeZone),
@@ -65,6 +68,7 @@ export function baseLocals(req: Request, res: Response, next: NextFunction): voi
     nav: [],
     homePath: '/',
     showDemoBanner: false,
+    unreadCount: 0,
     errors: {},
     values: {},
     ...createFormatters(req.lang, 'UTC'),

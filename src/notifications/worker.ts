@@ -12,6 +12,7 @@
 // A crash between sending and marking re-sends the same Message-ID after the lease ends.
 import type { AppContext } from '../context.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import { recordInApp } from './inapp.service.js';
 import { resolveDelivery } from './recipients.js';
 import { renderEmail } from './templates.js';
 import { createMailTransport, type MailTransport } from './transport.js';
@@ -49,6 +50,7 @@ export function createMailWorker(
   const leaseMs = options.leaseMs ?? 10 * 60_000;
   const baseUrl = ctx.env.BASE_URL ?? `http://localhost:${ctx.env.PORT}`;
   let busy = false;
+  let again = false;
 
   async function claim(now: Date): Promise<bigint[]> {
     const at = now.toISOString();
@@ -84,6 +86,8 @@ export function createMailWorker(
         ? (row.payload as Record<string, unknown>)
         : {};
     const delivery = await resolveDelivery(prisma, { ...row, payload });
+    // The bell hears everything the e-mail would say, opted-out kinds and demo accounts included.
+    if (delivery) await recordInApp(prisma, row, delivery);
     // Demo accounts (@demo.local) have no mailbox: their mail is only kept, never sent.
     const recipients = (delivery?.recipients ?? []).filter(
       (r) => !(r.isDemo && transport.kind === 'smtp') && !r.emailOptOut.includes(r.kind),
@@ -196,12 +200,23 @@ export function createMailWorker(
       }
       return total;
     },
-    /** For the scheduler: a tick that finds the previous one still running does nothing. */
+    /**
+     * For the scheduler and the outbox wake-up: a tick that finds one running asks it to go once
+     * more when done (so a row committed meanwhile waits for no timer), and returns null.
+     */
     async tick(): Promise<RunResult | null> {
-      if (busy) return null;
+      if (busy) {
+        again = true;
+        return null;
+      }
       busy = true;
       try {
-        return await runOnce();
+        let result: RunResult;
+        do {
+          again = false;
+          result = await runOnce();
+        } while (again || result.claimed === batchSize);
+        return result;
       } finally {
         busy = false;
       }

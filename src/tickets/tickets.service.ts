@@ -67,6 +67,7 @@ export async function deleteTicketsInTx(tx: Tx, where: Prisma.TicketWhereInput):
     await tx.ticketStatusCount.update({ where: { status }, data: { count: { decrement: count } } });
   }
   await tx.outboxMessage.deleteMany({ where: { ticketId: { in: ids } } });
+  await tx.notification.deleteMany({ where: { ticketId: { in: ids } } });
   await tx.ticket.updateMany({ where: { duplicateOfId: { in: ids } }, data: { duplicateOfId: null } });
   await tx.ticket.deleteMany({ where: { id: { in: ids } } });
   return doomed.flatMap((ticket) => ticket.attachments.map((file) => file.storageKey));
@@ -624,6 +625,11 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
         }
       }
       return closed;
+    },
+
+    /** The ticket's id if the actor may see it, else 404 (a live stream subscribing to it). */
+    async visibleTicketId(actor: Actor, number: number): Promise<number> {
+      return (await loadScoped(actor, number)).id;
     },
 
     async detail(actor: Actor, number: number) {

@@ -5,6 +5,7 @@ import { createApp } from '../../src/app.js';
 import { loadEnv } from '../../src/config/env.js';
 import type { AppContext } from '../../src/context.js';
 import { createLogger } from '../../src/lib/logger.js';
+import type { LiveHub } from '../../src/notifications/live.js';
 import { SettingsService } from '../../src/settings/settings.service.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
@@ -21,7 +22,15 @@ export async function createTestApp(envOverrides: Record<string, string> = {}): 
     sessionSecret: 'test-secret-test-secret-test-secret-0123',
   };
   const app = createApp(ctx);
-  return { app, ctx, db, close: () => db.close() };
+  return {
+    app,
+    ctx,
+    db,
+    async close() {
+      await (app.locals.live as LiveHub).close();
+      await db.close();
+    },
+  };
 }
 
 export type Agent = ReturnType<typeof request.agent>;
