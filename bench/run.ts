@@ -37,6 +37,7 @@ import type { Prisma } from '../src/generated/prisma/client.js';
 import { hashPassword } from '../src/lib/password.js';
 import { SettingsService } from '../src/settings/settings.service.js';
 import { explain, isReadOnly, type PlanSummary } from './explain.js';
+import { measureMailLatency } from './mail-latency.js';
 import { ASCII, firstNames, lastNames } from './names.js';
 import { describeQuery, installQueryLog, isCacheRefresh, type LoggedQuery, recordQueries } from './query-log.js';
 import { seedTickets, type TicketSeed } from './seed-tickets.js';
@@ -54,6 +55,7 @@ function intFromEnv(name: string, fallback: number, min: number, max: number): n
 
 const USERS = intFromEnv('BENCH_USERS', 10_000, 0, 1_000_000);
 const TICKETS = intFromEnv('BENCH_TICKETS', 10_000, 0, 5_000_000);
+const MAIL_SAMPLES = intFromEnv('BENCH_MAIL', 200, 0, 10_000);
 if ((USERS > 0 && USERS < 10) || (TICKETS > 0 && TICKETS < 1_000)) {
   console.error('BENCH_USERS must be 0 or at least 10; BENCH_TICKETS 0 or at least 1000');
   process.exit(2);
@@ -670,6 +672,20 @@ async function ticketsPart(): Promise<Result[]> {
   return results;
 }
 
+// ---- part 3: notification delivery ----------------------------------------------------------
+
+async function mailPart(): Promise<void> {
+  console.log('');
+  console.log(`== Part 3: action → SMTP delivery of ${MAIL_SAMPLES} notifications ==`);
+  const bench = await freshDatabase();
+  const summaries = await measureMailLatency(bench.db, MAIL_SAMPLES);
+  printRows(
+    ['run', 'mails', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
+    summaries.map((s) => [s.label, String(s.samples), ...[s.p50, s.p95, s.p99, s.max].map((v) => v.toFixed(1))]),
+  );
+  await stopRunning();
+}
+
 // ---- run ------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -699,6 +715,7 @@ async function main(): Promise<number> {
     const results: Result[] = [];
     if (USERS > 0) results.push(...(await usersPart()));
     if (TICKETS > 0) results.push(...(await ticketsPart()));
+    if (MAIL_SAMPLES > 0) await mailPart();
     const usage = process.memoryUsage();
     console.log('');
     console.log(

@@ -91,7 +91,6 @@ export function notificationsRouter(
         });
     };
 
-
     const onEvent = (event: LiveEvent) => {
       switch (event.type) {
         case 'notification':

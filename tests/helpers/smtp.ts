@@ -3,7 +3,14 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 
-export type ReceivedMail = { from: string; to: string[]; raw: string; messageId: string | null };
+export type ReceivedMail = {
+  from: string;
+  to: string[];
+  raw: string;
+  messageId: string | null;
+  /** performance.now() when the message was accepted (latency measurements). */
+  at: number;
+};
 
 export type TestSmtp = {
   url: string;
@@ -11,15 +18,23 @@ export type TestSmtp = {
   /** While true, every MAIL FROM is refused with 421. */
   isDown: boolean;
   refusals: number;
+  /** Called for each accepted message. */
+  onMail?: (mail: ReceivedMail) => void;
   close(): Promise<void>;
 };
 
 export async function startTestSmtp(): Promise<TestSmtp> {
-  const state = { received: [] as ReceivedMail[], isDown: false, refusals: 0 };
+  const state: Pick<TestSmtp, 'received' | 'isDown' | 'refusals' | 'onMail'> = {
+    received: [],
+    isDown: false,
+    refusals: 0,
+  };
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
+    // Pooled clients keep connections open: close() must not wait 30 s for them.
+    closeTimeout: 200,
     onMailFrom(_address, _session, callback) {
       if (state.isDown) {
         state.refusals++;
@@ -35,12 +50,15 @@ export async function startTestSmtp(): Promise<TestSmtp> {
         const raw = Buffer.concat(chunks).toString('utf8');
         const header = raw.split(/\r?\n\r?\n/)[0] ?? '';
         const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(header)?.[1] ?? null;
-        state.received.push({
+        const mail: ReceivedMail = {
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((rcpt) => rcpt.address),
           raw,
           messageId,
-        });
+          at: performance.now(),
+        };
+        state.received.push(mail);
+        state.onMail?.(mail);
         callback();
       });
     },
