@@ -36,7 +36,11 @@
   }
 
   const source = new EventSource(url);
-  source.addEventListener('unread', (event) => showUnread(JSON.parse(event.data).count));
+  source.addEventListener('unread', (event) => {
+    // Marks the page as live (also what browser tests wait for before acting).
+    document.body.dataset.liveState = 'open';
+    showUnread(JSON.parse(event.data).count);
+  });
   source.addEventListener('ticket', onTicketChanged);
   // The server ends each stream after a few minutes; EventSource reconnects by itself. A 401/404
   // (signed out, ticket gone) closes it for good.

@@ -19,6 +19,7 @@ import { loadEnv } from '../../src/config/env.js';
 import type { AppContext } from '../../src/context.js';
 import { seedDemoData } from '../../src/demo/demo.service.js';
 import { createLogger } from '../../src/lib/logger.js';
+import type { LiveHub } from '../../src/notifications/live.js';
 import { SettingsService } from '../../src/settings/settings.service.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -50,6 +51,8 @@ export type Session = { context: BrowserContext; page: Page; problems: PageProbl
 export type E2e = {
   baseUrl: string;
   db: TestDatabase;
+  /** The app's context, to act as another user through the services while a page is open. */
+  ctx: AppContext;
   browser: Browser;
   /** A fresh context (no cookies, locale es-AR) whose only page is watched for problems. */
   newSession(options?: { viewport?: { width: number; height: number } }): Promise<Session>;
@@ -76,9 +79,12 @@ export async function startE2e(): Promise<E2e> {
   let db: TestDatabase | undefined;
   let server: Server | undefined;
   let browser: Browser | undefined;
+  let ctx: AppContext | undefined;
+  let live: LiveHub | undefined;
 
   const close = async () => {
     await browser?.close();
+    await live?.close();
     if (server) {
       const closing = server;
       await new Promise<void>((resolve) => {
@@ -94,7 +100,7 @@ export async function startE2e(): Promise<E2e> {
     db = await createTestDatabase();
     await seedDemoData(db.prisma, { password: DEMO_PASSWORD });
     const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', UPLOAD_DIR: uploadDir });
-    const ctx: AppContext = {
+    ctx = {
       env,
       db,
       logger: createLogger(env.LOG_LEVEL),
@@ -102,6 +108,7 @@ export async function startE2e(): Promise<E2e> {
       sessionSecret: 'e2e-secret-e2e-secret-e2e-secret-0123456',
     };
     const app = createApp(ctx);
+    live = app.locals.live as LiveHub;
     server = await new Promise<Server>((resolve, reject) => {
       const listening = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(listening)));
     });
@@ -154,6 +161,10 @@ export async function startE2e(): Promise<E2e> {
       });
       page.on('pageerror', (error) => problems.console.push(`${page.url()}: uncaught ${error.message}`));
       page.on('requestfailed', (request) => {
+        // Leaving a page cuts its live stream (and a late favicon fetch) short: not a failure.
+        const { pathname } = new URL(request.url());
+        const cutByNavigation = pathname === '/events' || pathname.endsWith('/favicon.svg');
+        if (cutByNavigation && request.failure()?.errorText === 'net::ERR_ABORTED') return;
         problems.failed.push(`${request.url()}: ${request.failure()?.errorText ?? 'failed'}`);
       });
       page.on('response', (response) => {
@@ -169,6 +180,7 @@ export async function startE2e(): Promise<E2e> {
   return {
     baseUrl,
     db,
+    ctx: ctx as AppContext,
     browser: openBrowser,
     newSession,
     async withPage(options, run) {
