@@ -54,7 +54,7 @@ describe.runIf(isServer)('two app processes on one database', () => {
     t = await createTestApp({ UPLOAD_DIR: uploadDir });
     const port = await freePort();
     baseB = `http://127.0.0.1:${port}`;
-    processB = spawn(process.execPath, [projectPath('node_modules', 'tsx', 'dist', 'cli.mjs'), 'src/server.ts'], {
+    processB = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
       cwd: projectPath(),
       env: {
         PATH: process.env.PATH,
