@@ -18,7 +18,10 @@ export type EmailKind =
   | 'reopened'
   | 'cancelled'
   | 'commentFromClient'
-  | 'commentFromStaff';
+  | 'commentFromStaff'
+  | 'mentioned'
+  | 'passwordReset'
+  | 'verifyEmail';
 
 export type Recipient = {
   /** Null for an address without an account (a reply to an inbound e-mail from a stranger). */
