@@ -1,6 +1,7 @@
 // Password reset by e-mail and e-mail verification. Every change is one transaction with its
 // token, audit row and outbox row. No answer here says whether an address has an account: the
 // routes show the same page whatever these functions find.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { AppContext } from '../context.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { AppError } from '../lib/errors.js';
@@ -9,6 +10,13 @@ import { PASSWORD_RESET_TOPIC, queueAccountEmail, VERIFY_EMAIL_TOPIC } from './a
 import { findToken, issueToken, useToken } from './user-tokens.js';
 
 type Tx = Prisma.TransactionClient;
+
+/**
+ * A reset request for a real account writes a token and an e-mail (about 10 ms more than a
+ * lookup that finds nothing); every request takes at least this long, so the answer's timing
+ * does not tell whether the address has an account.
+ */
+const RESET_REQUEST_FLOOR_MS = 150;
 
 /** Ends every session of the user: the new epoch refuses any cookie, the DELETE frees the rows. */
 async function endSessions(tx: Tx, userId: number) {
@@ -28,15 +36,20 @@ export function createAccountService(ctx: AppContext) {
   return {
     /** Queues a reset link for an active account with this address; does nothing otherwise. */
     async requestPasswordReset(email: string): Promise<void> {
-      const user = await prisma.user.findUnique({ where: { email }, select: { id: true, isActive: true } });
-      if (!user?.isActive) return;
-      await prisma.$transaction(async (tx) => {
-        const token = await issueToken(tx, user.id, 'PASSWORD_RESET');
-        await queueAccountEmail(tx, ctx.env, PASSWORD_RESET_TOPIC, user.id, token);
-        await tx.auditLog.create({
-          data: { actorId: null, action: 'user.requestPasswordReset', entityType: 'user', entityId: String(user.id) },
+      const started = performance.now();
+      try {
+        const user = await prisma.user.findUnique({ where: { email }, select: { id: true, isActive: true } });
+        if (!user?.isActive) return;
+        await prisma.$transaction(async (tx) => {
+          const token = await issueToken(tx, user.id, 'PASSWORD_RESET');
+          await queueAccountEmail(tx, ctx.env, PASSWORD_RESET_TOPIC, user.id, token);
+          await tx.auditLog.create({
+            data: { actorId: null, action: 'user.requestPasswordReset', entityType: 'user', entityId: String(user.id) },
+          });
         });
-      });
+      } finally {
+        await sleep(Math.max(0, RESET_REQUEST_FLOOR_MS - (performance.now() - started)));
+      }
     },
 
     /** The account a reset link is for, or null when the link no longer works. */
