@@ -289,6 +289,7 @@ export async function seedTickets(
     name,
     role,
     passwordHash,
+    emailVerifiedAt: new Date(),
     phone: '+54 9 11 5555-0000',
     ...extra,
   });

@@ -6,10 +6,14 @@ import { pinoHttp } from 'pino-http';
 import { accountRouter } from './account/account.routes.js';
 import { adminRouter } from './admin/admin.routes.js';
 import { createLocalStorage } from './attachments/storage.js';
+import { createAccountService } from './auth/account.service.js';
+import { type AccountThrottle, createAccountThrottle } from './auth/account-throttle.js';
 import { authRouter } from './auth/auth.routes.js';
 import { createAuthService } from './auth/auth.service.js';
 import { createLoginThrottle, type LoginThrottle } from './auth/login-throttle.js';
 import { configurePassport } from './auth/passport.js';
+import { recoveryRouter } from './auth/recovery.routes.js';
+import { redactTokensInRequestLog } from './auth/user-tokens.js';
 import type { AppContext } from './context.js';
 import { createDepartmentsService } from './departments/departments.service.js';
 import { healthRouter } from './health/health.routes.js';
@@ -34,7 +38,10 @@ import { ticketsRouter } from './tickets/tickets.routes.js';
 import { createTicketsService } from './tickets/tickets.service.js';
 import { createUsersService } from './users/users.service.js';
 
-export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrottle } = {}) {
+export function createApp(
+  ctx: AppContext,
+  options: { loginThrottle?: LoginThrottle; accountThrottle?: AccountThrottle } = {},
+) {
   const app = express();
   app.set('trust proxy', ctx.env.TRUST_PROXY);
   app.set('view engine', 'ejs');
@@ -50,6 +57,7 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
         res.setHeader('X-Request-Id', id);
         return id;
       },
+      serializers: { req: redactTokensInRequestLog },
       autoLogging: {
         ignore: (req) => req.url?.startsWith('/static/') === true || req.url?.startsWith('/vendor/') === true,
       },
@@ -76,6 +84,9 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
   app.locals.live = live;
 
   app.use(authRouter(ctx, auth, passport));
+  app.use(
+    recoveryRouter(ctx, createAccountService(ctx), options.accountThrottle ?? createAccountThrottle(ctx.db.pool)),
+  );
   app.use(setupRouter(ctx));
   app.use(accountRouter(ctx));
   const storage = createLocalStorage(ctx.env.UPLOAD_DIR);

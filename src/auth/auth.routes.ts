@@ -10,7 +10,7 @@ import { formBody } from '../middleware/body.js';
 import { csrfProtection } from '../middleware/csrf.js';
 import { formView } from '../middleware/error-handler.js';
 import { ZChangePassword, ZLogin, ZRegister } from './auth.schema.js';
-import type { AuthService } from './auth.service.js';
+import { type AuthService, EmailNotVerifiedError } from './auth.service.js';
 import { homePathByRole, type SessionUser } from './session-user.js';
 
 /** Only same-site paths, so `?next=` cannot send users to another site. */
@@ -37,7 +37,13 @@ export function authRouter(ctx: AppContext, auth: AuthService, passport: Passpor
     const input = ZLogin.parse(req.body ?? {});
     req.body = { ...req.body, ...input };
     passport.authenticate('local', (error: unknown, user: SessionUser | false) => {
-      if (error instanceof AppError && (error.code === 'UNAUTHENTICATED' || error.code === 'RATE_LIMITED')) {
+      const unverified = error instanceof EmailNotVerifiedError;
+      // Remembered only after the right password, so "send the link again" needs no e-mail field.
+      if (unverified) req.session.unverifiedUserId = error.userId;
+      if (
+        error instanceof AppError &&
+        (error.code === 'UNAUTHENTICATED' || error.code === 'RATE_LIMITED' || unverified)
+      ) {
         res.status(error.status);
         return ctx.settings.get().then((settings) =>
           res.render('auth/login', {
@@ -45,6 +51,7 @@ export function authRouter(ctx: AppContext, auth: AuthService, passport: Passpor
             registrationEnabled: settings.registrationEnabled,
             values: { email: input.email },
             formError: req.t(error.messageKey, error.options.params ?? {}),
+            offerResend: unverified,
           }),
         );
       }
@@ -73,14 +80,12 @@ export function authRouter(ctx: AppContext, auth: AuthService, passport: Passpor
     res.render('auth/register');
   });
 
-  router.post('/register', formBody, csrfProtection, formView('auth/register'), async (req, res, next) => {
+  router.post('/register', formBody, csrfProtection, formView('auth/register'), async (req, res) => {
     const input = parseForm(ZRegister, req.body, req.invalidUtf8Fields);
     const user = await auth.register(input, languageToDb(req.lang));
-    req.login(user, (error) => {
-      if (error) return next(error);
-      flash(req, 'success', 'auth.registered');
-      res.redirect(homePathByRole[user.role]);
-    });
+    // Not signed in yet: the account opens once the address is confirmed.
+    flash(req, 'success', 'auth.registered', { email: user.email });
+    res.redirect(303, '/login');
   });
 
   router.get('/account/password', requireAuth, (_req, res) => {

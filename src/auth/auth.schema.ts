@@ -42,3 +42,15 @@ export const ZSetup = z
     passwordConfirm: z.string().default(''),
   })
   .refine((data) => data.password === data.passwordConfirm, { path: ['passwordConfirm'], error: 'passwordMismatch' });
+
+export const ZForgotPassword = z.object({ email: email() });
+
+export const ZResetPassword = z
+  .object({
+    newPassword: password(),
+    passwordConfirm: z.string().default(''),
+  })
+  .refine((data) => data.newPassword === data.passwordConfirm, {
+    path: ['passwordConfirm'],
+    error: 'passwordMismatch',
+  });

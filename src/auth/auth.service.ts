@@ -3,9 +3,20 @@
 import type { AppContext } from '../context.js';
 import { AppError, validationError } from '../lib/errors.js';
 import { hashPassword, verifyPassword } from '../lib/password.js';
+import { queueEmailVerification } from './account.service.js';
 import type { TRegister } from './auth.schema.js';
 import type { LoginThrottle } from './login-throttle.js';
 import { type SessionUser, sessionUserSelect } from './session-user.js';
+
+/**
+ * The right password for an account whose address was never confirmed (a self-registered
+ * client). Raised only after the password checked out, so it tells a stranger nothing.
+ */
+export class EmailNotVerifiedError extends AppError {
+  constructor(readonly userId: number) {
+    super('FORBIDDEN', 'auth.verify.required');
+  }
+}
 
 export function createAuthService(ctx: AppContext, throttle: LoginThrottle) {
   const { prisma } = ctx.db;
@@ -19,7 +30,7 @@ export function createAuthService(ctx: AppContext, throttle: LoginThrottle) {
       const user = input.email
         ? await prisma.user.findUnique({
             where: { email: input.email },
-            select: { ...sessionUserSelect, passwordHash: true, isActive: true },
+            select: { ...sessionUserSelect, passwordHash: true, isActive: true, emailVerifiedAt: true },
           })
         : null;
       const ok = await verifyPassword(user?.passwordHash ?? null, input.password);
@@ -28,8 +39,10 @@ export function createAuthService(ctx: AppContext, throttle: LoginThrottle) {
         throw new AppError('UNAUTHENTICATED', 'auth.invalidCredentials');
       }
       await throttle.recordSuccess(input.email);
+      // The one place that keeps an unconfirmed address out (every sign-in comes through here).
+      if (!user.emailVerifiedAt) throw new EmailNotVerifiedError(user.id);
       await prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } });
-      const { passwordHash: _hash, isActive: _active, ...sessionUser } = user;
+      const { passwordHash: _hash, isActive: _active, emailVerifiedAt: _verified, ...sessionUser } = user;
       return sessionUser;
     },
 
@@ -41,7 +54,8 @@ export function createAuthService(ctx: AppContext, throttle: LoginThrottle) {
       return sessionUser;
     },
 
-    async register(input: TRegister, locale: 'es' | 'en' | 'pt_BR'): Promise<SessionUser> {
+    /** A client who signs in once they follow the verification link this queues. */
+    async register(input: TRegister, locale: 'es' | 'en' | 'pt_BR'): Promise<{ id: number; email: string }> {
       const settings = await ctx.settings.get();
       if (!settings.registrationEnabled) throw new AppError('FORBIDDEN', 'auth.registrationDisabled');
       const existing = await prisma.user.findUnique({ where: { email: input.email }, select: { id: true } });
@@ -63,12 +77,14 @@ export function createAuthService(ctx: AppContext, throttle: LoginThrottle) {
             locale,
             organizationId: organization.id,
             isOrgManager: true,
+            emailVerifiedAt: null,
           },
-          select: sessionUserSelect,
+          select: { id: true, email: true },
         });
         await tx.auditLog.create({
           data: { actorId: user.id, action: 'user.register', entityType: 'user', entityId: String(user.id) },
         });
+        await queueEmailVerification(tx, ctx, user.id);
         return user;
       });
     },

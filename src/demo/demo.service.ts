@@ -95,6 +95,7 @@ export async function seedDemoData(prisma: PrismaClient, options: { password?: s
           ...account,
           passwordHash,
           isDemo: true,
+          emailVerifiedAt: new Date(),
           organizationId,
           phone: account.role === 'CLIENT' ? '+54 9 11 5555-0000' : null,
           departments:

@@ -1,9 +1,12 @@
 // Who gets which e-mail for one outbox row, by the roles of LIFECYCLE.md. Never the actor
 // themself (but for the confirmation of their own new ticket), only active users. Content is loaded here too, and only public content: a comment
 // is read with `isInternal: false`, so an internal note, a rejection reason or a technician's
-// unapproved proposal can never reach a message, whoever receives it.
+// unapproved proposal can never reach a message, whoever receives it. The one exception is an
+// internal note quoted to the staff it mentions: that audience is checked here to hold only
+// staff who can see the ticket, and the note is quoted only when every recipient is staff.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Role } from '../generated/prisma/enums.js';
+import { ticketScopeFor } from '../tickets/tickets.policy.js';
 import { directResolvers } from './direct.js';
 
 /** The kinds of e-mail; each has its strings under `emails.kinds.<kind>` and one template. */
@@ -18,7 +21,10 @@ export type EmailKind =
   | 'reopened'
   | 'cancelled'
   | 'commentFromClient'
-  | 'commentFromStaff';
+  | 'commentFromStaff'
+  | 'mentioned'
+  | 'passwordReset'
+  | 'verifyEmail';
 
 export type Recipient = {
   /** Null for an address without an account (a reply to an inbound e-mail from a stranger). */
@@ -61,10 +67,20 @@ export const userSelect = {
   emailOptOut: true,
 } as const;
 
-/** `evenTheActor`: the filing confirmation goes to the requester who filed it themself. */
-type Audience = { userIds?: (number | null | undefined)[]; support?: boolean; kind: EmailKind; evenTheActor?: boolean };
+/**
+ * `evenTheActor`: the filing confirmation goes to the requester who filed it themself.
+ * `staffWhoSeeIt`: only staff whose scope includes the ticket (for staff-only content).
+ */
+type Audience = {
+  userIds?: (number | null | undefined)[];
+  support?: boolean;
+  kind: EmailKind;
+  evenTheActor?: boolean;
+  staffWhoSeeIt?: boolean;
+};
 
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isInteger(value) ? value : null);
+const numList = (value: unknown): number[] => (Array.isArray(value) ? value.map(num).filter((id) => id !== null) : []);
 
 /** The audiences of one topic; `ticket` holds the people on the ticket now. */
 function audiencesFor(
@@ -104,8 +120,10 @@ function audiencesFor(
           : [{ support: true, kind: 'commentFromClient' }];
       }
       return [{ userIds: [ticket.requesterId], kind: 'commentFromStaff' }];
+    case 'comment.internal':
+      return [{ userIds: numList(payload.mentionedUserIds), kind: 'mentioned', staffWhoSeeIt: true }];
     default:
-      // comment.internal, ticket.classified, start, resume, reject_solution: no e-mail.
+      // ticket.classified, start, resume, reject_solution: no e-mail.
       return [];
   }
 }
@@ -144,6 +162,7 @@ export async function resolveDelivery(prisma: PrismaClient, row: OutboxRow): Pro
     ];
     for (const user of users) {
       if ((user.id === actorId && !audience.evenTheActor) || recipients.has(user.id)) continue;
+      if (audience.staffWhoSeeIt && !(await isStaffWhoSees(prisma, user.id, ticket.id))) continue;
       recipients.set(user.id, {
         userId: user.id,
         email: user.email,
@@ -165,6 +184,17 @@ export async function resolveDelivery(prisma: PrismaClient, row: OutboxRow): Pro
       select: { body: true },
     });
     quote = comment?.body ?? null;
+  } else if (
+    row.topic === 'comment.internal' &&
+    commentId !== null &&
+    recipients.size > 0 &&
+    [...recipients.values()].every((recipient) => recipient.role !== 'CLIENT')
+  ) {
+    const comment = await prisma.comment.findFirst({
+      where: { id: commentId, ticketId: ticket.id, isInternal: true },
+      select: { body: true },
+    });
+    quote = comment?.body ?? null;
   } else if (quotesActorComment.has(row.topic) && actorId !== null) {
     // Written in the same transaction as the outbox row; a few seconds of slack covers clocks.
     const comment = await prisma.comment.findFirst({
@@ -183,6 +213,16 @@ export async function resolveDelivery(prisma: PrismaClient, row: OutboxRow): Pro
     content: { ticket: { number: ticket.number, subject: ticket.subject }, quote },
     recipients: [...recipients.values()],
   };
+}
+
+/** Re-checked at send time: a client, or staff who cannot open the ticket, never reads its notes. */
+async function isStaffWhoSees(prisma: PrismaClient, userId: number, ticketId: number): Promise<boolean> {
+  const user = await prisma.user.findUnique({
+    where: { id: userId },
+    select: { id: true, role: true, organizationId: true, isOrgManager: true, isActive: true },
+  });
+  if (!user?.isActive || user.role === 'CLIENT') return false;
+  return (await prisma.ticket.count({ where: { AND: [{ id: ticketId }, ticketScopeFor(user)] } })) === 1;
 }
 
 /** Support staff; a small install with no support user has its admins do the job. */

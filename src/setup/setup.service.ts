@@ -39,7 +39,7 @@ export async function createFirstAdmin(
       throw validationError({ token: { key: 'validation.setupTokenInvalid' } });
     }
     const user = await tx.user.create({
-      data: { email: input.email, name: input.name, role: 'ADMIN', passwordHash },
+      data: { email: input.email, name: input.name, role: 'ADMIN', passwordHash, emailVerifiedAt: new Date() },
       select: sessionUserSelect,
     });
     await tx.setting.delete({ where: { key: tokenKey } });

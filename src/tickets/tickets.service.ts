@@ -9,6 +9,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import type { TicketStatus } from '../generated/prisma/enums.js';
 import { AppError, forbidden, notFound, validationError } from '../lib/errors.js';
 import { enqueueNotification } from '../notifications/outbox.js';
+import { mentionedStaffIds } from './mentions.js';
 import { isFinal, queueRankOf, type TicketAction, type TicketPriority, urgencyOf } from './ticket-lifecycle.js';
 import {
   type Actor,
@@ -491,6 +492,7 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
             commentId: comment.id,
             actorId: actor.id,
             autoResumed: autoResume,
+            ...(input.internal ? { mentionedUserIds: await mentionedStaffIds(tx, input.body) } : {}),
           });
         });
       });

@@ -19,5 +19,7 @@ declare module 'express-session' {
     flash?: FlashMessage[];
     lang?: Language;
     epoch?: number;
+    /** Set by a correct password on an unconfirmed account: whom "send the link again" is for. */
+    unverifiedUserId?: number;
   }
 }

@@ -123,6 +123,8 @@ export function createUsersService(ctx: AppContext) {
             role: input.role,
             locale: input.locale,
             passwordHash,
+            // An admin vouches for the address; only self-registered clients confirm theirs.
+            emailVerifiedAt: new Date(),
             organizationId: shaped.organizationId,
             isOrgManager: shaped.isOrgManager,
             departments: { create: shaped.departmentIds.map((departmentId) => ({ departmentId })) },

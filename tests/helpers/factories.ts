@@ -27,6 +27,8 @@ export async function createUser(
     organizationId?: number | null;
     isOrgManager?: boolean;
     password?: string;
+    /** Null: a self-registered client who has not confirmed their address yet. */
+    emailVerifiedAt?: Date | null;
   } = {},
 ) {
   const role = overrides.role ?? 'CLIENT';
@@ -47,6 +49,7 @@ export async function createUser(
       isActive: overrides.isActive ?? true,
       organizationId,
       isOrgManager: overrides.isOrgManager ?? false,
+      emailVerifiedAt: overrides.emailVerifiedAt !== undefined ? overrides.emailVerifiedAt : new Date(),
     },
   });
 }

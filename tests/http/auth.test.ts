@@ -176,7 +176,7 @@ describe('registration', () => {
     expect(res.status).toBe(404);
   });
 
-  it('creates a client and their organization when switched on, with inline errors first', async () => {
+  it('creates an unconfirmed client and their organization when switched on, with inline errors first', async () => {
     await t.ctx.settings.update({ registrationEnabled: true }, null);
     const agent = request.agent(t.app);
     const bad = await submitForm(agent, '/register', '/register', {
@@ -200,14 +200,17 @@ describe('registration', () => {
       password: 'una frase larga',
       passwordConfirm: 'una frase larga',
     });
-    expect(ok.status).toBe(302);
+    expect(ok.status).toBe(303);
+    expect(ok.headers.location).toBe('/login');
     const created = await t.db.prisma.user.findUniqueOrThrow({
       where: { email: 'nora@norte.example' },
       include: { organization: true },
     });
     expect(created.role).toBe('CLIENT');
     expect(created.organization?.name).toBe('Ferretería Norte');
-    expect((await agent.get('/tickets')).status).toBe(200);
+    // Signed in only once the address is confirmed (tests/http/email-verification.test.ts).
+    expect(created.emailVerifiedAt).toBeNull();
+    expect((await agent.get('/tickets')).status).toBe(302);
     await t.ctx.settings.update({ registrationEnabled: false }, null);
   });
 });
