@@ -2,8 +2,11 @@
 // topic names the function that works out its one message. Features register theirs here so
 // the worker stays the only sender.
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { INBOUND_REJECTED_TOPIC, resolveInboundRejected } from '../inbound/inbound-emails.js';
 import type { Delivery, OutboxRow } from './recipients.js';
 
 export type DirectResolver = (prisma: PrismaClient, row: OutboxRow) => Promise<Delivery | null>;
 
 export const directResolvers: Record<string, DirectResolver> = {};
+
+directResolvers[INBOUND_REJECTED_TOPIC] = resolveInboundRejected;

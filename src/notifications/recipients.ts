@@ -18,7 +18,9 @@ export type EmailKind =
   | 'reopened'
   | 'cancelled'
   | 'commentFromClient'
-  | 'commentFromStaff';
+  | 'commentFromStaff'
+  | 'inboundRejected'
+  | 'inboundTicketClosed';
 
 export type Recipient = {
   /** Null for an address without an account (a reply to an inbound e-mail from a stranger). */
