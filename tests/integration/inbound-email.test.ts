@@ -5,10 +5,12 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app.js';
 import { createLocalStorage } from '../../src/attachments/storage.js';
 import type { Env } from '../../src/config/env.js';
 import { createImapPoller } from '../../src/inbound/imap-poller.js';
 import { createInboundService } from '../../src/inbound/inbound.service.js';
+import type { Job } from '../../src/jobs/scheduler.js';
 import { createMailWorker } from '../../src/notifications/worker.js';
 import type { TicketAction } from '../../src/tickets/ticket-lifecycle.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
@@ -439,5 +441,45 @@ describe('a message seen twice', () => {
     const logs = await inboundOf(client.email);
     expect(logs).toHaveLength(1);
     expect(logs[0]?.messageId).toMatch(/^<sha256-[0-9a-f]{64}@inbound\.invalid>$/);
+  });
+});
+
+describe('the poller', () => {
+  it('leaves a message it could not record unseen, for the next poll', async () => {
+    const client = await createUser(t.db.prisma);
+    await deliver({ from: client.email, subject: 'Database was down', text: 'Retry me.' });
+    const failing = createImapPoller({
+      url: imap.url,
+      folder: 'INBOX',
+      logger: t.ctx.logger,
+      process: async () => {
+        throw new Error('database unavailable');
+      },
+    });
+
+    expect(await failing.pollOnce()).toEqual({ processed: 0, failed: 1, remaining: 0 });
+    expect(await imap.unseen()).toHaveLength(1);
+
+    await poll();
+    expect(await ticketsOf(client.id)).toHaveLength(1);
+    expect(await imap.unseen()).toEqual([]);
+  });
+
+  it('runs as an app job only when IMAP_URL is set, and stops cleanly', async () => {
+    const jobsOf = (env: Partial<Env>) => createApp({ ...t.ctx, env: { ...t.ctx.env, ...env } }).locals.jobs as Job[];
+    expect(jobsOf({}).map((job) => job.name)).not.toContain('inbound-mail');
+    const job = jobsOf({ IMAP_URL: imap.url, IMAP_POLL_SECONDS: 5 }).find((j) => j.name === 'inbound-mail');
+    expect(job?.everyMs).toBe(5_000);
+    const client = await createUser(t.db.prisma);
+    await deliver({ from: client.email, subject: 'Via the job', text: 'Scheduled poll.' });
+
+    await job?.run();
+
+    expect(await ticketsOf(client.id)).toHaveLength(1);
+    job?.stop?.();
+    // A stopped poller does not poll again.
+    await deliver({ from: client.email, subject: 'After stop', text: 'Not read.' });
+    expect(await job?.run()).toBeNull();
+    expect(await imap.unseen()).toHaveLength(1);
   });
 });
