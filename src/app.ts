@@ -14,7 +14,9 @@ import type { AppContext } from './context.js';
 import { createDepartmentsService } from './departments/departments.service.js';
 import { healthRouter } from './health/health.routes.js';
 import { createImapPoller } from './inbound/imap-poller.js';
+import { inboundRouter } from './inbound/inbound.routes.js';
 import { createInboundService } from './inbound/inbound.service.js';
+import { createInboundLog } from './inbound/inbound-log.js';
 import { removeOrphanFiles } from './jobs/orphan-files.js';
 import type { Job } from './jobs/scheduler.js';
 import { assetMounts } from './lib/assets.js';
@@ -79,6 +81,7 @@ export function createApp(ctx: AppContext, options: { loginThrottle?: LoginThrot
   const tickets = createTicketsService(ctx, storage);
   app.use(ticketsRouter(ctx, tickets, createTicketLists(ctx), storage));
   app.use('/admin/mail', mailRouter(ctx, createMailService(ctx)));
+  app.use('/admin/inbound', inboundRouter(ctx, createInboundLog(ctx)));
   app.use(
     '/admin',
     adminRouter(ctx, {

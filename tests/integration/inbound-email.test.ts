@@ -34,6 +34,8 @@ let tickets: TicketsService;
 let categoryId: number;
 let support: Actor;
 let tech: Actor;
+let adminEmail: string;
+let supportEmail: string;
 
 type User = Awaited<ReturnType<typeof createUser>>;
 const actorOf = (user: User): Actor => ({
@@ -99,7 +101,8 @@ beforeAll(async () => {
   support = actorOf(await createUser(prisma, { role: 'SUPPORT' }));
   tech = actorOf(await createUser(prisma, { role: 'TECHNICIAN' }));
   // An install with an admin is past first-run setup, so clients can sign in.
-  await createUser(prisma, { role: 'ADMIN' });
+  adminEmail = (await createUser(prisma, { role: 'ADMIN' })).email;
+  supportEmail = (await prisma.user.findUniqueOrThrow({ where: { id: support.id } })).email;
 });
 afterAll(async () => {
   await imap?.close();
@@ -481,5 +484,32 @@ describe('the poller', () => {
     await deliver({ from: client.email, subject: 'After stop', text: 'Not read.' });
     expect(await job?.run()).toBeNull();
     expect(await imap.unseen()).toHaveLength(1);
+  });
+});
+
+describe('the admin page /admin/inbound', () => {
+  it('lists each message with its outcome and ticket, filters by status, and is for admins only', async () => {
+    const client = await createUser(t.db.prisma);
+    await deliver({ from: client.email, subject: 'Listed <b>here</b>', text: 'For the log.' });
+    await deliver({
+      from: client.email,
+      subject: 'Away',
+      text: 'Away.',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+    });
+    await poll();
+    const [ticket] = await ticketsOf(client.id);
+    const admin = await loginAs(t.app, adminEmail);
+
+    const page = await admin.get('/admin/inbound');
+
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Listed &lt;b&gt;here&lt;/b&gt;');
+    expect(page.text).toContain(`href="/tickets/TKT-${ticket?.number}"`);
+    expect(page.text).toContain('Ticket creado');
+    const ignored = await admin.get('/admin/inbound?status=IGNORED');
+    expect(ignored.text).toContain('auto-reply');
+    expect(ignored.text).not.toContain('Listed &lt;b&gt;');
+    expect((await (await loginAs(t.app, supportEmail)).get('/admin/inbound')).status).toBe(403);
   });
 });
