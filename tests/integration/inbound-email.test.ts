@@ -424,6 +424,18 @@ describe('a message seen twice', () => {
     expect(await inboundOf(client.email)).toHaveLength(1);
   });
 
+  it('by two pollers at the same moment creates one ticket (the Message-ID is unique)', async () => {
+    const client = await createUser(t.db.prisma);
+    const raw = await composeMail({ from: client.email, to: HELPDESK, subject: 'Race', text: 'Both at once.' });
+    const inbound = createInboundService(t.ctx, tickets, createLocalStorage(uploadDir));
+
+    const outcomes = await Promise.all([inbound.processMessage(raw), inbound.processMessage(raw)]);
+
+    expect(outcomes.map((o) => o.duplicate).sort()).toEqual([false, true]);
+    expect(await ticketsOf(client.id)).toHaveLength(1);
+    expect(await inboundOf(client.email)).toHaveLength(1);
+  });
+
   it('without a Message-ID is recognised by its bytes', async () => {
     const client = await createUser(t.db.prisma);
     const raw = [
