@@ -149,11 +149,17 @@ export function createInboundService(
   }
 
   /** The refused files, in the writer's language, appended to what they wrote (both sides see it). */
-  function withRefusalNote(body: string, refused: Refusal[], locale: string | null): string {
-    if (refused.length === 0) return body;
+  function withRefusalNote(text: string, refused: Refusal[], locale: string | null): string {
+    if (refused.length === 0) return text.slice(0, BODY_MAX);
+    // The note survives a long text: the text is cut, not the note.
+    const body = text.slice(0, BODY_MAX - 2_000);
     const t = translator(languageFromDb(locale) ?? defaultLanguage);
     const files = refused
-      .map((file) => `${file.name} (${t(`tickets.inbound.refusal.${file.reason}`, { max: ctx.env.UPLOAD_MAX_MB })})`)
+      .slice(0, 10)
+      .map(
+        (file) =>
+          `${file.name.slice(0, 100)} (${t(`tickets.inbound.refusal.${file.reason}`, { max: ctx.env.UPLOAD_MAX_MB })})`,
+      )
       .join(', ');
     return `${body}\n\n— ${t('tickets.inbound.attachmentsRefused', { files })}`;
   }
@@ -266,7 +272,7 @@ export function createInboundService(
     if (thread) {
       const { uploads, refused } = await prepareAttachments(mail);
       const t = translator(languageFromDb(user.locale) ?? defaultLanguage);
-      const body = withRefusalNote(text || t('tickets.inbound.noText'), refused, user.locale).slice(0, BODY_MAX);
+      const body = withRefusalNote(text || t('tickets.inbound.noText'), refused, user.locale);
       try {
         await tickets.addComment(actor, thread.number, { body, internal: false }, uploads, {
           inTransaction: async (tx: Tx, comment) => {
@@ -310,7 +316,7 @@ export function createInboundService(
         actor,
         {
           subject: subject || t('tickets.inbound.noSubject'),
-          description: withRefusalNote(text || t('tickets.inbound.noText'), refused, user.locale).slice(0, BODY_MAX),
+          description: withRefusalNote(text || t('tickets.inbound.noText'), refused, user.locale),
           categoryId: null,
           priority: 'MEDIUM',
           requesterId: null,
