@@ -22,6 +22,7 @@ import type { Actor } from '../tickets/tickets.policy.js';
 import type { TicketsService } from '../tickets/tickets.service.js';
 import { INBOUND_REJECTED_TOPIC, type InboundReplyReason } from './inbound-emails.js';
 import { machineMailKind } from './loop-detection.js';
+import { stripQuotedReply } from './reply-text.js';
 import { findThreadTicket } from './threading.js';
 
 type Tx = Prisma.TransactionClient;
@@ -272,7 +273,7 @@ export function createInboundService(
     if (thread) {
       const { uploads, refused } = await prepareAttachments(mail);
       const t = translator(languageFromDb(user.locale) ?? defaultLanguage);
-      const body = withRefusalNote(text || t('tickets.inbound.noText'), refused, user.locale);
+      const body = withRefusalNote(stripQuotedReply(text) || t('tickets.inbound.noText'), refused, user.locale);
       try {
         await tickets.addComment(actor, thread.number, { body, internal: false }, uploads, {
           inTransaction: async (tx: Tx, comment) => {

@@ -224,7 +224,7 @@ describe('a reply on a ticket', () => {
     expect(await ticketsOf(client.id)).toHaveLength(1);
   });
 
-  it('whose In-Reply-To is one of our Message-IDs threads without a tag in the subject', async () => {
+  it('whose In-Reply-To is one of our Message-IDs threads without a tag, keeping only the new text', async () => {
     const client = await createUser(t.db.prisma);
     const number = await fileTicket(client);
     await createMailWorker(t.ctx).drain();
@@ -235,7 +235,7 @@ describe('a reply on a ticket', () => {
     await deliver({
       from: client.email,
       subject: 'Re: your request',
-      text: 'It is the one at the back door.',
+      text: 'It is the one at the back door.\n\nOn Tue, Dec 1, 2026 at 10:00 Centinela <no-reply@localhost> wrote:\n> Registramos su ticket.',
       inReplyTo: ours.messageId,
       references: [ours.messageId],
     });
@@ -243,7 +243,9 @@ describe('a reply on a ticket', () => {
     await poll();
 
     const ticket = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
-    expect(await t.db.prisma.comment.count({ where: { ticketId: ticket.id, authorId: client.id } })).toBe(1);
+    // Only what the client wrote: the quoted notification is cut.
+    const comments = await t.db.prisma.comment.findMany({ where: { ticketId: ticket.id, authorId: client.id } });
+    expect(comments.map((c) => c.body)).toEqual(['It is the one at the back door.']);
     expect(await ticketsOf(client.id)).toHaveLength(1);
   });
 

@@ -3,6 +3,7 @@ import { simpleParser } from 'mailparser';
 import { describe, expect, it } from 'vitest';
 import { imapOptionsFromUrl } from '../../src/inbound/imap-poller.js';
 import { machineMailKind } from '../../src/inbound/loop-detection.js';
+import { stripQuotedReply } from '../../src/inbound/reply-text.js';
 import { outboxIdsIn } from '../../src/inbound/threading.js';
 
 const mail = (headers: string, body = 'Hello.') =>
@@ -51,5 +52,33 @@ describe('IMAP_URL', () => {
       auth: { user: 'desk@example.com', pass: 'p:ss' },
     });
     expect(imapOptionsFromUrl('imap://u:p@127.0.0.1').port).toBe(143);
+  });
+});
+
+describe('the new part of a reply', () => {
+  it.each([
+    [
+      'Gmail (en)',
+      'Camera 7.\n\nOn Tue, Dec 1, 2026 at 10:00 AM Centinela <no-reply@x.test> wrote:\n> Hello Ana,\n> Waiting for you.',
+    ],
+    ['Gmail (es)', 'Camera 7.\n\nEl mar, 1 dic 2026 a las 10:00, Centinela (<no-reply@x.test>) escribió:\n> Hola Ana,'],
+    [
+      'Gmail, attribution on two lines',
+      'Camera 7.\n\nOn Tue, Dec 1, 2026 at 10:00 AM Centinela <no-reply@x.test>\nwrote:\n> Hello',
+    ],
+    [
+      'Outlook',
+      'Camera 7.\n\nFrom: Centinela <no-reply@x.test>\nSent: Tuesday, December 1, 2026 10:00\nTo: Ana\nSubject: [TKT-5]',
+    ],
+    ['a separator', 'Camera 7.\n-----Original Message-----\nFrom: Centinela'],
+    ['a bare quote', 'Camera 7.\n> Hello Ana,\n> Waiting for you.'],
+  ])('%s keeps only what was written', (_name, text) => {
+    expect(stripQuotedReply(text)).toBe('Camera 7.');
+  });
+
+  it('keeps everything when nothing but the quote would be left, and leaves a plain text alone', () => {
+    expect(stripQuotedReply('> only a quote')).toBe('> only a quote');
+    expect(stripQuotedReply('Line one.\n\nLine two: from here on.')).toBe('Line one.\n\nLine two: from here on.');
+    expect(stripQuotedReply('On the screen it wrote:\nERROR')).toBe('On the screen it wrote:\nERROR');
   });
 });
