@@ -17,6 +17,10 @@ import { redactTokensInRequestLog } from './auth/user-tokens.js';
 import type { AppContext } from './context.js';
 import { createDepartmentsService } from './departments/departments.service.js';
 import { healthRouter } from './health/health.routes.js';
+import { createImapPoller } from './inbound/imap-poller.js';
+import { inboundRouter } from './inbound/inbound.routes.js';
+import { createInboundService } from './inbound/inbound.service.js';
+import { createInboundLog } from './inbound/inbound-log.js';
 import { removeOrphanFiles } from './jobs/orphan-files.js';
 import type { Job } from './jobs/scheduler.js';
 import { assetMounts } from './lib/assets.js';
@@ -94,6 +98,7 @@ export function createApp(
   app.use(ticketsRouter(ctx, tickets, createTicketLists(ctx), storage));
   app.use(notificationsRouter(ctx, createInAppNotifications(ctx.db.prisma), live, tickets));
   app.use('/admin/mail', mailRouter(ctx, createMailService(ctx)));
+  app.use('/admin/inbound', inboundRouter(ctx, createInboundLog(ctx)));
   app.use(
     '/admin',
     adminRouter(ctx, {
@@ -119,5 +124,20 @@ export function createApp(
     { name: 'auto-close', everyMs: 10 * 60_000, run: () => tickets.autoCloseResolved() },
     { name: 'orphan-files', everyMs: 60 * 60_000, run: () => removeOrphanFiles(ctx.db.prisma, storage) },
   ] satisfies Job[];
+  if (ctx.env.IMAP_URL) {
+    const inbound = createInboundService(ctx, tickets, storage);
+    const poller = createImapPoller({
+      url: ctx.env.IMAP_URL,
+      folder: ctx.env.IMAP_FOLDER,
+      logger: ctx.logger,
+      process: (raw) => inbound.processMessage(raw),
+    });
+    (app.locals.jobs as Job[]).push({
+      name: 'inbound-mail',
+      everyMs: ctx.env.IMAP_POLL_SECONDS * 1000,
+      run: () => poller.tick(),
+      stop: () => poller.stop(),
+    });
+  }
   return app;
 }

@@ -17,7 +17,7 @@ import { csrfProtection } from '../middleware/csrf.js';
 import { formView } from '../middleware/error-handler.js';
 import { ZOrganization } from '../organizations/organizations.schema.js';
 import type { OrganizationsService } from '../organizations/organizations.service.js';
-import { isValidTimeZone } from '../settings/settings.service.js';
+import { inboundUnknownSenderPolicies, isValidTimeZone } from '../settings/settings.service.js';
 import { ZCreateUser, ZResetPassword, ZUpdateUser, ZUserFilters } from '../users/users.schema.js';
 import type { UsersService } from '../users/users.service.js';
 
@@ -50,6 +50,7 @@ const ZSettings = z.object({
   timeZone: text({ max: 64 }).refine(isValidTimeZone, { error: 'invalidTimeZone' }),
   autoCloseDays: days(1, 90),
   reopenWindowDays: days(0, 365),
+  inboundUnknownSender: z.enum(inboundUnknownSenderPolicies, { error: 'invalidChoice' }),
 });
 
 export function adminRouter(ctx: AppContext, services: Services): Router {

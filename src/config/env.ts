@@ -51,6 +51,11 @@ const EnvSchema = z.object({
   UPLOAD_MAX_FILES: z.coerce.number().int().min(1).max(50).default(5),
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
   MAIL_FROM: z.string().trim().min(3).default('Centinela <no-reply@localhost>'),
+  // Incoming mail: the mailbox whose messages become tickets and replies. Unset = inbound off.
+  IMAP_URL: optionalUrl(['imap:', 'imaps:']),
+  IMAP_FOLDER: z.string().trim().min(1).max(200).default('INBOX'),
+  IMAP_POLL_SECONDS: z.coerce.number().int().min(5).max(86_400).default(60),
+  INBOUND_MAX_PER_HOUR: z.coerce.number().int().min(1).max(10_000).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DEMO_PASSWORD: z
     .string()

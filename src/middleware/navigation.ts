@@ -22,6 +22,7 @@ const menus: Record<Role, NavItem[]> = {
     { href: '/admin/settings', key: 'nav.settings' },
     { href: '/admin/bin', key: 'nav.bin' },
     { href: '/admin/mail', key: 'nav.mail' },
+    { href: '/admin/inbound', key: 'nav.inbound' },
     { href: '/reports', key: 'nav.reports', comingSoon: true },
   ],
 };

@@ -3,10 +3,12 @@
 // the worker stays the only sender.
 import { accountEmailResolvers } from '../auth/account-emails.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { INBOUND_REJECTED_TOPIC, resolveInboundRejected } from '../inbound/inbound-emails.js';
 import type { Delivery, OutboxRow } from './recipients.js';
 
 export type DirectResolver = (prisma: PrismaClient, row: OutboxRow) => Promise<Delivery | null>;
 
 export const directResolvers: Record<string, DirectResolver> = {
   ...accountEmailResolvers,
+  [INBOUND_REJECTED_TOPIC]: resolveInboundRejected,
 };

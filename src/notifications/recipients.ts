@@ -24,7 +24,9 @@ export type EmailKind =
   | 'commentFromStaff'
   | 'mentioned'
   | 'passwordReset'
-  | 'verifyEmail';
+  | 'verifyEmail'
+  | 'inboundRejected'
+  | 'inboundTicketClosed';
 
 export type Recipient = {
   /** Null for an address without an account (a reply to an inbound e-mail from a stranger). */

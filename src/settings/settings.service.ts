@@ -10,7 +10,12 @@ export type Settings = {
   autoCloseDays: number;
   /** Days after closing during which a client may still reopen. */
   reopenWindowDays: number;
+  /** Incoming e-mail from an address with no account: make a client account, answer politely, or drop it. */
+  inboundUnknownSender: InboundUnknownSender;
 };
+
+export const inboundUnknownSenderPolicies = ['create', 'reject', 'drop'] as const;
+export type InboundUnknownSender = (typeof inboundUnknownSenderPolicies)[number];
 
 export const defaultSettings: Settings = {
   helpdeskName: 'Centinela',
@@ -18,6 +23,7 @@ export const defaultSettings: Settings = {
   timeZone: 'America/Argentina/Buenos_Aires',
   autoCloseDays: 5,
   reopenWindowDays: 15,
+  inboundUnknownSender: 'reject',
 };
 
 const cacheMs = 5_000;

@@ -30,6 +30,18 @@ type Tx = Prisma.TransactionClient;
 export type SystemActor = 'system';
 export const formatTicketNumber = (number: number) => `TKT-${number}`;
 
+/**
+ * For callers that keep their own record of the same change (the log row of an inbound e-mail):
+ * `inTransaction` runs inside the change's transaction, so both commit or neither does.
+ */
+export type CreateTicketOptions = {
+  channel?: 'EMAIL';
+  inTransaction?: (tx: Tx, ticket: { id: number; number: number }) => Promise<void>;
+};
+export type AddCommentOptions = {
+  inTransaction?: (tx: Tx, comment: { ticketId: number; commentId: number }) => Promise<void>;
+};
+
 const policyFields = {
   id: true,
   number: true,
@@ -375,7 +387,12 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
     transitionTicket,
     formatTicketNumber,
 
-    async create(actor: Actor, input: TCreateTicket, uploads: PreparedUpload[]): Promise<number> {
+    async create(
+      actor: Actor,
+      input: TCreateTicket,
+      uploads: PreparedUpload[],
+      options: CreateTicketOptions = {},
+    ): Promise<number> {
       if (!canCreateTicket(actor)) throw forbidden();
       let requester: { id: number; organizationId: number | null };
       if (canActForClients(actor)) {
@@ -390,7 +407,7 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
         requester = { id: actor.id, organizationId: actor.organizationId };
       }
       const category = await assertCategory(input.categoryId);
-      const channel = canActForClients(actor) ? (input.channel ?? 'PHONE') : 'WEB';
+      const channel = options.channel ?? (canActForClients(actor) ? (input.channel ?? 'PHONE') : 'WEB');
       return withStoredFiles(uploads, async (files) =>
         prisma.$transaction(async (tx) => {
           const ticket = await tx.ticket.create({
@@ -420,12 +437,19 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
             actorId: actor.id,
             requesterId: requester.id,
           });
+          await options.inTransaction?.(tx, ticket);
           return ticket.number;
         }),
       );
     },
 
-    async addComment(actor: Actor, number: number, input: TComment, uploads: PreparedUpload[]): Promise<void> {
+    async addComment(
+      actor: Actor,
+      number: number,
+      input: TComment,
+      uploads: PreparedUpload[],
+      options: AddCommentOptions = {},
+    ): Promise<void> {
       const ticket = await loadScoped(actor, number);
       const rights = commentRights(actor, ticket);
       if (input.internal ? !rights.internal : !rights.public) {
@@ -494,6 +518,7 @@ export function createTicketsService(ctx: AppContext, storage: AttachmentStorage
             autoResumed: autoResume,
             ...(input.internal ? { mentionedUserIds: await mentionedStaffIds(tx, input.body) } : {}),
           });
+          await options.inTransaction?.(tx, { ticketId: ticket.id, commentId: comment.id });
         });
       });
     },

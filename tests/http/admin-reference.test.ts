@@ -244,8 +244,35 @@ describe('settings', () => {
         .replaceAll('&#39;', "'")
         .replaceAll('&amp;', '&');
     }
+    for (const m of form.matchAll(/<select id="f-\w+" name="(\w+)"[\s\S]*?<\/select>/g)) {
+      const chosen = /<option value="([^"]*)" selected/.exec(m[0]) ?? /<option value="([^"]*)"/.exec(m[0]);
+      if (chosen) fields[m[1] as string] = chosen[1] as string;
+    }
     return { ...fields, helpdeskName: 'Mesa de Ayuda Centinela', timeZone: 'America/Montevideo', ...overrides };
   };
+
+  it('saves what incoming e-mail from an unknown sender does, and refuses a value not offered', async () => {
+    expect((await agent.get('/admin/settings')).text).toContain('<option value="reject" selected>');
+    const saved = await submitForm(
+      agent,
+      '/admin/settings',
+      '/admin/settings',
+      await settingsForm({ inboundUnknownSender: 'create' }),
+    );
+    expect(saved.status).toBe(302);
+    expect((await t.ctx.settings.get()).inboundUnknownSender).toBe('create');
+    expect((await agent.get('/admin/settings')).text).toContain('<option value="create" selected>');
+    const bad = await submitForm(
+      agent,
+      '/admin/settings',
+      '/admin/settings',
+      await settingsForm({ inboundUnknownSender: 'forward' }),
+    );
+    expect(bad.status).toBe(422);
+    expect(inlineError(bad.text, 'inboundUnknownSender')).toBe('Elija una opción de la lista.');
+    expect((await t.ctx.settings.get()).inboundUnknownSender).toBe('create');
+    await t.ctx.settings.update({ inboundUnknownSender: 'reject' }, null);
+  });
 
   it('shows the current values', async () => {
     await t.ctx.settings.update({ helpdeskName: 'Soporte Actual', timeZone: 'America/Lima' }, null);

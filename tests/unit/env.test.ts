@@ -18,6 +18,9 @@ describe('configuration from the environment', () => {
     [{ SESSION_SECRET: 'short' }, /^Invalid configuration: SESSION_SECRET must be at least 32 characters/],
     [{ SMTP_URL: 'http://mail' }, /^Invalid configuration: SMTP_URL /],
     [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL /],
+    [{ IMAP_URL: 'pop3://mail' }, /^Invalid configuration: IMAP_URL must be a URL starting with imap:/],
+    [{ IMAP_POLL_SECONDS: '1' }, /^Invalid configuration: IMAP_POLL_SECONDS /],
+    [{ INBOUND_MAX_PER_HOUR: '0' }, /^Invalid configuration: INBOUND_MAX_PER_HOUR /],
   ])('refuses %o with one line naming the variable', (source, message) => {
     expect(() => loadEnv(source)).toThrow(ConfigError);
     try {
@@ -33,5 +36,17 @@ describe('configuration from the environment', () => {
     expect(loadEnv({ TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
     expect(loadEnv({}).TRUST_PROXY).toBe(false);
     expect(loadEnv({ TRUST_PROXY: 'loopback' }).TRUST_PROXY).toBe('loopback');
+  });
+
+  it('leaves incoming e-mail off unless IMAP_URL is set, with polling and cap defaults', () => {
+    expect(loadEnv({}).IMAP_URL).toBeUndefined();
+    expect(loadEnv({})).toMatchObject({
+      IMAP_FOLDER: 'INBOX',
+      IMAP_POLL_SECONDS: 60,
+      INBOUND_MAX_PER_HOUR: 20,
+    });
+    expect(loadEnv({ IMAP_URL: 'imaps://desk%40example.com:pw@imap.example.com:993' }).IMAP_URL).toBe(
+      'imaps://desk%40example.com:pw@imap.example.com:993',
+    );
   });
 });
