@@ -17,6 +17,8 @@ export async function renderEmail(options: {
   recipient: { name: string; locale: string | null };
   baseUrl: string;
   helpdesk: string;
+  /** Incoming e-mail is configured (IMAP_URL), so replies reach the ticket. */
+  replyable?: boolean;
 }): Promise<RenderedEmail> {
   const { kind, content, recipient } = options;
   const lang: Language = languageFromDb(recipient.locale) ?? defaultLanguage;
@@ -44,7 +46,8 @@ export async function renderEmail(options: {
     action: withAction.has(kind) ? t(`emails.kinds.${kind}.action`) : null,
     link,
     linkLabel: own('linkLabel', 'emails.viewTicket'),
-    footer: own('footer', 'emails.footer'),
+    // With incoming e-mail on, a reply to a ticket e-mail becomes a comment: say so.
+    footer: own('footer', options.replyable ? 'emails.footerReplyable' : 'emails.footer'),
     helpdesk: options.helpdesk,
   };
   const [html, text] = await Promise.all([

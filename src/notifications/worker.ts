@@ -102,6 +102,7 @@ export function createMailWorker(
         recipient,
         baseUrl,
         helpdesk: helpdeskName,
+        replyable: Boolean(ctx.env.IMAP_URL),
       });
       data.push({
         outboxId: row.id,

@@ -180,6 +180,25 @@ describe('a ticket walked from filing to closure', () => {
     expect(resolved.html).toContain('&lt;script&gt;');
     expect(resolved.text).toContain('<script>alert(1)</script> fixed');
   });
+
+  it('asks not to reply unless incoming e-mail is on, and then invites a reply', async () => {
+    await file(client, 'Gate sensor');
+    const plain = workerFor(smtpCtx());
+    await plain.drain();
+    plain.close();
+    const before = await t.db.prisma.emailMessage.findFirstOrThrow({ where: { toAddress: client.email } });
+    expect(before.text).toContain('Please do not reply to this e-mail');
+    await t.db.prisma.emailMessage.deleteMany({});
+
+    await file(client, 'Gate sensor again');
+    const ctx = smtpCtx();
+    const replyable = workerFor({ ...ctx, env: { ...ctx.env, IMAP_URL: 'imap://help:secret@127.0.0.1:1143' } });
+    await replyable.drain();
+    replyable.close();
+    const after = await t.db.prisma.emailMessage.findFirstOrThrow({ where: { toAddress: client.email } });
+    expect(after.text).toContain('You can reply to this e-mail');
+    expect(after.html).not.toContain('do not reply');
+  });
 });
 
 describe('when the SMTP server is down for the first attempts', () => {
