@@ -15,7 +15,7 @@ import type { Database } from '../src/db/database.js';
 import { startJobs } from '../src/jobs/scheduler.js';
 import { hashPassword } from '../src/lib/password.js';
 import { createLiveHub } from '../src/notifications/live.js';
-import { createMailWorker } from '../src/notifications/worker.js';
+import { createMailWorker, mailJob } from '../src/notifications/worker.js';
 import { SettingsService } from '../src/settings/settings.service.js';
 import { createTicketsService } from '../src/tickets/tickets.service.js';
 import { type ReceivedMail, startTestSmtp } from '../tests/helpers/smtp.js';
@@ -52,18 +52,7 @@ export async function measureMailLatency(db: Database, samples: number): Promise
   };
   const live = createLiveHub(db, ctx.logger);
   const worker = createMailWorker(ctx);
-  const jobs = startJobs(
-    [
-      {
-        name: 'mail',
-        everyMs: 2_000,
-        run: () => worker.tick(),
-        start: () => live.onOutbox(() => void worker.tick()),
-        stop: () => worker.close(),
-      },
-    ],
-    ctx.logger,
-  );
+  const jobs = startJobs([mailJob(worker, live)], ctx.logger);
   try {
     const passwordHash = await hashPassword(randomBytes(12).toString('hex'));
     const organization = await db.prisma.organization.create({ data: { name: 'Bench mail org' } });

@@ -5,7 +5,7 @@ import { openDatabase } from '../src/db/database.js';
 import { startJobs } from '../src/jobs/scheduler.js';
 import { createLogger } from '../src/lib/logger.js';
 import { createLiveHub } from '../src/notifications/live.js';
-import { createMailWorker } from '../src/notifications/worker.js';
+import { createMailWorker, mailJob } from '../src/notifications/worker.js';
 import { SettingsService } from '../src/settings/settings.service.js';
 
 let env: ReturnType<typeof loadEnv>;
@@ -29,18 +29,7 @@ const logger = createLogger(env.LOG_LEVEL);
 const db = await openDatabase(env);
 const worker = createMailWorker({ env, db, logger, settings: new SettingsService(db.prisma) });
 const live = createLiveHub(db, logger);
-const jobs = startJobs(
-  [
-    {
-      name: 'mail',
-      everyMs: 2_000,
-      run: () => worker.tick(),
-      start: () => live.onOutbox(() => void worker.tick()),
-      stop: () => worker.close(),
-    },
-  ],
-  logger,
-);
+const jobs = startJobs([mailJob(worker, live)], logger);
 logger.info({ smtp: Boolean(env.SMTP_URL) }, 'mail worker started');
 
 let stopping = false;

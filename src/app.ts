@@ -34,7 +34,7 @@ import { createLiveHub } from './notifications/live.js';
 import { mailRouter } from './notifications/mail.routes.js';
 import { createMailService } from './notifications/mail.service.js';
 import { notificationsRouter } from './notifications/notifications.routes.js';
-import { createMailWorker } from './notifications/worker.js';
+import { createMailWorker, mailJob } from './notifications/worker.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
 import { setupRouter } from './setup/setup.routes.js';
 import { createTicketLists } from './tickets/tickets.lists.js';
@@ -111,16 +111,8 @@ export function createApp(
 
   app.use(notFoundHandler);
   app.use(errorHandler);
-  const mailWorker = createMailWorker(ctx);
   app.locals.jobs = [
-    {
-      name: 'mail',
-      // The timer is the fallback; a committed outbox row wakes the worker at once through NOTIFY.
-      everyMs: 2_000,
-      run: () => mailWorker.tick(),
-      start: () => live.onOutbox(() => void mailWorker.tick()),
-      stop: () => mailWorker.close(),
-    },
+    mailJob(createMailWorker(ctx), live),
     { name: 'auto-close', everyMs: 10 * 60_000, run: () => tickets.autoCloseResolved() },
     { name: 'orphan-files', everyMs: 60 * 60_000, run: () => removeOrphanFiles(ctx.db.prisma, storage) },
   ] satisfies Job[];

@@ -12,7 +12,9 @@
 // A crash between sending and marking re-sends the same Message-ID after the lease ends.
 import type { AppContext } from '../context.js';
 import type { Prisma } from '../generated/prisma/client.js';
+import type { Job } from '../jobs/scheduler.js';
 import { recordInApp } from './inapp.service.js';
+import type { LiveHub } from './live.js';
 import { resolveDelivery } from './recipients.js';
 import { renderEmail } from './templates.js';
 import { createMailTransport, type MailTransport } from './transport.js';
@@ -229,3 +231,17 @@ export function createMailWorker(
 }
 
 export type MailWorker = ReturnType<typeof createMailWorker>;
+
+/**
+ * The worker as a scheduled job: a timer as the fallback, and a wake-up the moment any process
+ * commits an outbox row (the live hub's LISTEN). The app, `npm run worker` and the bench use it.
+ */
+export function mailJob(worker: MailWorker, live: Pick<LiveHub, 'onOutbox'>): Job {
+  return {
+    name: 'mail',
+    everyMs: 2_000,
+    run: () => worker.tick(),
+    start: () => live.onOutbox(() => void worker.tick()),
+    stop: () => worker.close(),
+  };
+}

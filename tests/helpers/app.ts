@@ -65,3 +65,17 @@ export async function loginAs(app: Express, email: string, password = TEST_PASSW
 }
 
 export const TEST_PASSWORD = 'correct horse battery';
+
+/** A signed-in session cookie (`name=value`), got through the real login form: for raw HTTP clients. */
+export async function sessionCookie(app: Express, email: string, password = TEST_PASSWORD): Promise<string> {
+  const page = await request(app).get('/login');
+  const cookie = (page.headers['set-cookie'] as unknown as string[])[0]?.split(';')[0] ?? '';
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+  const res = await request(app)
+    .post('/login')
+    .set('Cookie', cookie)
+    .type('form')
+    .send({ email, password, _csrf: csrf });
+  if (res.status !== 302) throw new Error(`Login as ${email} failed: ${res.status}`);
+  return (res.headers['set-cookie'] as unknown as string[])[0]?.split(';')[0] ?? '';
+}

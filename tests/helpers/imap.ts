@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ImapFlow } from 'imapflow';
 import MailComposer from 'nodemailer/lib/mail-composer/index.js';
 import type Mail from 'nodemailer/lib/mailer/index.js';
+import { freePort } from './processes.js';
 
 const DOVECOT = '/usr/sbin/dovecot';
 const inCi = Boolean(process.env.CI) && !['false', '0'].includes(String(process.env.CI).toLowerCase());
@@ -33,17 +34,6 @@ export type TestImap = {
   empty(): Promise<void>;
   close(): Promise<void>;
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForPort(port: number, child: ChildProcess, logFile: string): Promise<void> {
   const deadline = Date.now() + 15_000;

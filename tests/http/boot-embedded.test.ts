@@ -2,26 +2,15 @@
 // as the demo client with the password printed on the console.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, describe, expect, it } from 'vitest';
 import { projectPath } from '../../src/lib/paths.js';
+import { freePort } from '../helpers/processes.js';
 
 const dataDir = await mkdtemp(path.join(os.tmpdir(), 'centinela-boot-'));
 const children: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 async function boot(extraEnv: Record<string, string> = {}) {
   const port = await freePort();

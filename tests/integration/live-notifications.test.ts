@@ -14,7 +14,7 @@ import { enqueueNotification } from '../../src/notifications/outbox.js';
 import { createMailWorker } from '../../src/notifications/worker.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
 import { createTicketsService, type TicketsService } from '../../src/tickets/tickets.service.js';
-import { createTestApp, loginAs, submitForm, TEST_PASSWORD, type TestApp } from '../helpers/app.js';
+import { createTestApp, loginAs, sessionCookie, submitForm, type TestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
 import { openEventStream } from '../helpers/sse.js';
 
@@ -35,20 +35,6 @@ const actorOf = (u: { id: number; role: Actor['role']; organizationId: number | 
   isOrgManager: false,
   email: u.email,
 });
-
-/** A signed-in session cookie, obtained through the real login form. */
-async function sessionCookie(email: string): Promise<string> {
-  const page = await request(t.app).get('/login');
-  const cookie = (page.headers['set-cookie'] as unknown as string[])[0]?.split(';')[0] ?? '';
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  const res = await request(t.app)
-    .post('/login')
-    .set('Cookie', cookie)
-    .type('form')
-    .send({ email, password: TEST_PASSWORD, _csrf: csrf });
-  expect(res.status).toBe(302);
-  return (res.headers['set-cookie'] as unknown as string[])[0]?.split(';')[0] ?? '';
-}
 
 const drain = async () => {
   const worker = createMailWorker(t.ctx);
@@ -170,7 +156,7 @@ describe('the live stream', () => {
   it('requires a session and a ticket the user may see', async () => {
     expect((await request(t.app).get('/events').set('Accept', 'text/event-stream')).status).toBe(401);
     const number = await tickets.file(client, 'DVR apagado');
-    const intruder = await sessionCookie(otherClient.email);
+    const intruder = await sessionCookie(t.app, otherClient.email);
     const res = await request(t.app).get(`/events?ticket=TKT-${number}`).set('Cookie', intruder);
     expect(res.status).toBe(404);
   });
@@ -180,15 +166,15 @@ describe('the live stream', () => {
     await drain();
     const clientStream = await openEventStream(
       `${base}/events?ticket=TKT-${number}`,
-      await sessionCookie(client.email),
+      await sessionCookie(t.app, client.email),
     );
     const staffStream = await openEventStream(
       `${base}/events?ticket=TKT-${number}`,
-      await sessionCookie(support2.email),
+      await sessionCookie(t.app, support2.email),
     );
     const actorStream = await openEventStream(
       `${base}/events?ticket=TKT-${number}`,
-      await sessionCookie(support.email),
+      await sessionCookie(t.app, support.email),
     );
     try {
       expect(clientStream.status).toBe(200);

@@ -2,32 +2,19 @@
 // test process) reaches a browser's live stream held by process B (a real `src/server.ts` child
 // process), and B's own worker delivers the bell notification. Sessions are shared too: the
 // cookie from signing in on A is accepted by B. Needs a server database (embedded is one process).
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
-import { projectPath } from '../../src/lib/paths.js';
 import { createTicketsService } from '../../src/tickets/tickets.service.js';
-import { createTestApp, TEST_PASSWORD, type TestApp } from '../helpers/app.js';
+import { createTestApp, sessionCookie, type TestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
+import { freePort, runTs } from '../helpers/processes.js';
 import { openEventStream } from '../helpers/sse.js';
 
 const isServer = inject('dbMode') === 'server';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 let t: TestApp;
 let processB: ChildProcess | undefined;
@@ -35,41 +22,23 @@ let baseB = '';
 let uploadDir: string;
 let output = '';
 
-async function signIn(email: string): Promise<string> {
-  const page = await request(t.app).get('/login');
-  const cookie = (page.headers['set-cookie'] as unknown as string[])[0]?.split(';')[0] ?? '';
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
-  const res = await request(t.app)
-    .post('/login')
-    .set('Cookie', cookie)
-    .type('form')
-    .send({ email, password: TEST_PASSWORD, _csrf: csrf });
-  expect(res.status).toBe(302);
-  return (res.headers['set-cookie'] as unknown as string[])[0]?.split(';')[0] ?? '';
-}
-
 describe.runIf(isServer)('two app processes on one database', () => {
   beforeAll(async () => {
     uploadDir = await mkdtemp(path.join(os.tmpdir(), 'centinela-two-'));
     t = await createTestApp({ UPLOAD_DIR: uploadDir });
     const port = await freePort();
     baseB = `http://127.0.0.1:${port}`;
-    processB = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-      cwd: projectPath(),
-      env: {
-        PATH: process.env.PATH,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: t.db.url,
-        DATABASE_POOL_SIZE: '3',
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        BASE_URL: baseB,
-        SESSION_SECRET: t.ctx.sessionSecret,
-        UPLOAD_DIR: uploadDir,
-        DATA_DIR: uploadDir,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    processB = runTs('src/server.ts', {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: t.db.url,
+      DATABASE_POOL_SIZE: '3',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      BASE_URL: baseB,
+      SESSION_SECRET: t.ctx.sessionSecret,
+      UPLOAD_DIR: uploadDir,
+      DATA_DIR: uploadDir,
     });
     processB.stdout?.on('data', (chunk) => {
       output += String(chunk);
@@ -124,7 +93,10 @@ describe.runIf(isServer)('two app processes on one database', () => {
     );
 
     // Signed in on A; the session lives in PostgreSQL, so B knows the cookie.
-    const stream = await openEventStream(`${baseB}/events?ticket=TKT-${number}`, await signIn(clientUser.email));
+    const stream = await openEventStream(
+      `${baseB}/events?ticket=TKT-${number}`,
+      await sessionCookie(t.app, clientUser.email),
+    );
     expect(stream.status).toBe(200);
     const before = (await stream.next('unread', 15_000)) as { count: number };
 

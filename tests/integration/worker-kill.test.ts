@@ -2,16 +2,16 @@
 // moment the SMTP server has accepted its first e-mail, before it can mark anything sent. A new
 // worker then delivers the rest: every e-mail arrives, at most one twice, and a repeat carries
 // the same Message-ID (so the receiving server drops it). Needs a server database.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
-import { projectPath } from '../../src/lib/paths.js';
 import { createTicketsService } from '../../src/tickets/tickets.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
+import { exitOf, runTs } from '../helpers/processes.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 const isServer = inject('dbMode') === 'server';
@@ -22,10 +22,9 @@ let uploadDir: string;
 const children: ChildProcess[] = [];
 
 function startWorker(): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/worker.ts'], {
-    cwd: projectPath(),
-    env: {
-      PATH: process.env.PATH,
+  const child = runTs(
+    'scripts/worker.ts',
+    {
       NODE_ENV: 'test',
       LOG_LEVEL: 'warn',
       DATABASE_URL: t.db.url,
@@ -33,16 +32,11 @@ function startWorker(): ChildProcess {
       SMTP_URL: smtp.url,
       BASE_URL: 'https://help.example.test',
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+    'inherit',
+  );
   children.push(child);
   return child;
 }
-const exitOf = (child: ChildProcess) =>
-  new Promise<NodeJS.Signals | number | null>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.signalCode ?? child.exitCode);
-    else child.once('exit', (code, signal) => resolve(signal ?? code));
-  });
 
 describe.runIf(isServer)('a worker process killed between sending and marking', () => {
   beforeAll(async () => {
