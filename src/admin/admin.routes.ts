@@ -109,6 +109,12 @@ export function adminRouter(ctx: AppContext, services: Services): Router {
     flash(req, 'success', 'admin.users.deactivated');
     res.redirect(`/admin/users/${id}`);
   });
+  router.post('/users/:id/confirm-email', formBody, csrfProtection, async (req, res) => {
+    const id = idParam(req);
+    await users.confirmEmail(id, actorId(req));
+    flash(req, 'success', 'admin.users.emailConfirmed');
+    res.redirect(`/admin/users/${id}`);
+  });
   router.post('/users/:id/reactivate', formBody, csrfProtection, async (req, res) => {
     const id = idParam(req);
     await users.setActive(id, true, actorId(req));

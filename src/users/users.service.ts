@@ -16,6 +16,7 @@ const listSelect = {
   isOrgManager: true,
   isDemo: true,
   lastLoginAt: true,
+  emailVerifiedAt: true,
   organization: { select: { id: true, name: true } },
 } as const;
 
@@ -197,6 +198,24 @@ export function createUsersService(ctx: AppContext) {
             entityType: 'user',
             entityId: String(id),
           },
+        });
+      });
+    },
+
+    /** For a self-registered client whose confirmation e-mail cannot reach them (no SMTP). */
+    async confirmEmail(id: number, actorId: number) {
+      const current = await prisma.user.findUnique({ where: { id }, select: { emailVerifiedAt: true } });
+      if (!current) throw notFound();
+      if (current.emailVerifiedAt) return;
+      await prisma.$transaction(async (tx) => {
+        await tx.user.update({ where: { id }, data: { emailVerifiedAt: new Date() } });
+        // The link in their mailbox is no longer needed.
+        await tx.userToken.updateMany({
+          where: { userId: id, purpose: 'EMAIL_VERIFICATION', usedAt: null },
+          data: { usedAt: new Date() },
+        });
+        await tx.auditLog.create({
+          data: { actorId, action: 'user.confirmEmail', entityType: 'user', entityId: String(id) },
         });
       });
     },

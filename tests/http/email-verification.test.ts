@@ -57,6 +57,45 @@ async function verificationLinks(email: string): Promise<string[]> {
 const signIn = (agent: Agent, email: string, password = PASSWORD) =>
   submitForm(agent, '/login', '/login', { email, password });
 
+describe('an admin', () => {
+  it("confirms a client's address when the e-mail cannot reach them; the old link then says so", async () => {
+    const { email } = await register();
+    const [link] = await verificationLinks(email);
+    const user = await t.db.prisma.user.findUniqueOrThrow({ where: { email } });
+    const adminUser = await createUser(t.db.prisma, { role: 'ADMIN' });
+    const admin = await loginAs(t.app, adminUser.email);
+    const page = await admin.get(`/admin/users/${user.id}`);
+    expect(page.text).toContain('Correo sin confirmar');
+    expect((await admin.get(`/admin/users?q=${encodeURIComponent(email)}`)).text).toContain('Correo sin confirmar');
+    const res = await submitForm(admin, `/admin/users/${user.id}`, `/admin/users/${user.id}/confirm-email`, {});
+    expect(res.status).toBe(302);
+    expect((await admin.get(`/admin/users/${user.id}`)).text).not.toContain('Correo sin confirmar');
+    const audit = await t.db.prisma.auditLog.findFirst({
+      where: { action: 'user.confirmEmail', entityId: String(user.id) },
+    });
+    expect(audit?.actorId).toBe(adminUser.id);
+
+    expect((await signIn(request.agent(t.app), email)).status).toBe(302);
+    const late = request.agent(t.app);
+    expect((await late.get(link as string)).status).toBe(303);
+    expect((await late.get('/login')).text).toContain('ya estaba confirmado');
+  });
+
+  it('needs the CSRF token and the admin role to do it', async () => {
+    const { email } = await register();
+    const user = await t.db.prisma.user.findUniqueOrThrow({ where: { email } });
+    const adminUser = await createUser(t.db.prisma, { role: 'ADMIN' });
+    const admin = await loginAs(t.app, adminUser.email);
+    expect((await admin.post(`/admin/users/${user.id}/confirm-email`).type('form').send({})).status).toBe(403);
+    const supportUser = await createUser(t.db.prisma, { role: 'SUPPORT' });
+    const support = await loginAs(t.app, supportUser.email);
+    const token = await csrfFrom(support, '/queue');
+    const res = await support.post(`/admin/users/${user.id}/confirm-email`).type('form').send({ _csrf: token });
+    expect(res.status).toBe(403);
+    expect((await t.db.prisma.user.findUniqueOrThrow({ where: { email } })).emailVerifiedAt).toBeNull();
+  });
+});
+
 describe('a self-registered client', () => {
   it('cannot sign in until they follow the link, then can', async () => {
     const agent = request.agent(t.app);
