@@ -52,6 +52,12 @@ async function tempFile(name = randomBytes(16).toString('hex')): Promise<string>
   return file;
 }
 
+/**
+ * "Now" for a clean-up with no minimum age, a second ahead: a file's mtime comes from the kernel's
+ * clock, which on a busy machine can read a few milliseconds past this process's Date.now().
+ */
+const aMomentLater = () => new Date(Date.now() + 1_000);
+
 async function age(file: string, ms: number) {
   const at = new Date(Date.now() - ms);
   await utimes(file, at, at);
@@ -102,7 +108,7 @@ describe('removeOrphanFiles', () => {
     const orphan = await storeFile();
     const temp = await tempFile();
 
-    const removed = await removeOrphanFiles(db.prisma, storage, { olderThanMs: 0 });
+    const removed = await removeOrphanFiles(db.prisma, storage, { olderThanMs: 0, now: aMomentLater() });
 
     expect(removed).toBe(2);
     expect(await exists(inStore(orphan))).toBe(false);
@@ -114,7 +120,7 @@ describe('removeOrphanFiles', () => {
     for await (const chunk of storage.read(kept)) chunks.push(chunk as Buffer);
     expect(Buffer.concat(chunks)).toHaveLength(32);
     // Run again: nothing more to do.
-    expect(await removeOrphanFiles(db.prisma, storage, { olderThanMs: 0 })).toBe(0);
+    expect(await removeOrphanFiles(db.prisma, storage, { olderThanMs: 0, now: aMomentLater() })).toBe(0);
   });
 
   it('with the default age: keeps young orphans and young temporary files, removes old ones', async () => {
@@ -152,7 +158,7 @@ describe('removeOrphanFiles', () => {
     await writeFile(path.join(root, 'ab', 'not-a-key'), 'not ours');
     await mkdir(path.join(root, 'backup'), { recursive: true });
     await writeFile(path.join(root, 'backup', 'a'.repeat(32)), 'not ours');
-    expect(await removeOrphanFiles(db.prisma, storage, { olderThanMs: 0 })).toBe(0);
+    expect(await removeOrphanFiles(db.prisma, storage, { olderThanMs: 0, now: aMomentLater() })).toBe(0);
     expect(await allFiles()).toEqual(['README.txt', path.join('ab', 'not-a-key'), path.join('backup', 'a'.repeat(32))]);
   });
 
@@ -173,13 +179,13 @@ describe('removeOrphanFiles', () => {
     const orphans: string[] = [];
     for (let i = 0; i < 15; i++) orphans.push(await storeFile(Buffer.from(`orphan ${i}`)));
 
-    expect(await removeOrphanFiles(db.prisma, storage, { olderThanMs: 0 })).toBe(15);
+    expect(await removeOrphanFiles(db.prisma, storage, { olderThanMs: 0, now: aMomentLater() })).toBe(15);
     for (const key of orphans) expect(await exists(inStore(key))).toBe(false);
     expect(await allFiles()).toEqual([...keptKeys].sort());
   });
 
   it('does nothing when the upload directory does not exist yet', async () => {
     const missing = createLocalStorage(path.join(root, 'never-created'));
-    expect(await removeOrphanFiles(db.prisma, missing, { olderThanMs: 0 })).toBe(0);
+    expect(await removeOrphanFiles(db.prisma, missing, { olderThanMs: 0, now: aMomentLater() })).toBe(0);
   });
 });
