@@ -2,7 +2,8 @@
 // shared by every app process (rate-limiter-flexible on PostgreSQL, like the login throttle):
 // per IP against someone flooding many addresses, per account against flooding one inbox.
 import type pg from 'pg';
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { type RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { postgresLimiter } from '../lib/rate-limit.js';
 
 export type AccountThrottle = {
   /** Counts one request from this IP; seconds to wait when it is over the limit, else 0. */
@@ -15,24 +16,15 @@ export function createAccountThrottle(
   pool: pg.Pool,
   limits = { perIp: 20, perAccount: 3, ipWindowSeconds: 15 * 60, accountWindowSeconds: 60 * 60 },
 ): AccountThrottle {
-  const common = {
-    storeClient: pool,
-    storeType: 'pool',
-    tableName: 'rate_limit',
-    tableCreated: true,
-    clearExpiredByTimeout: false,
-  };
-  const byIp = new RateLimiterPostgres({
-    ...common,
+  const byIp = postgresLimiter(pool, {
     keyPrefix: 'account_mail_ip',
     points: limits.perIp,
-    duration: limits.ipWindowSeconds,
+    durationSeconds: limits.ipWindowSeconds,
   });
-  const byAccount = new RateLimiterPostgres({
-    ...common,
+  const byAccount = postgresLimiter(pool, {
     keyPrefix: 'account_mail_account',
     points: limits.perAccount,
-    duration: limits.accountWindowSeconds,
+    durationSeconds: limits.accountWindowSeconds,
   });
   const take = async (limiter: RateLimiterPostgres, key: string) => {
     try {

@@ -2,7 +2,8 @@
 // per IP against spraying, per account against guessing one password.
 
 import type pg from 'pg';
-import { RateLimiterPostgres, type RateLimiterRes } from 'rate-limiter-flexible';
+import type { RateLimiterRes } from 'rate-limiter-flexible';
+import { postgresLimiter } from '../lib/rate-limit.js';
 
 export type LoginThrottle = {
   /** Seconds to wait if this IP or account is locked out now, else 0. */
@@ -15,24 +16,15 @@ export function createLoginThrottle(
   pool: pg.Pool,
   limits = { perIp: 30, perAccount: 8, windowSeconds: 15 * 60 },
 ): LoginThrottle {
-  const common = {
-    storeClient: pool,
-    storeType: 'pool',
-    tableName: 'rate_limit',
-    tableCreated: true,
-    clearExpiredByTimeout: false,
-  };
-  const byIp = new RateLimiterPostgres({
-    ...common,
+  const byIp = postgresLimiter(pool, {
     keyPrefix: 'login_ip',
     points: limits.perIp,
-    duration: limits.windowSeconds,
+    durationSeconds: limits.windowSeconds,
   });
-  const byAccount = new RateLimiterPostgres({
-    ...common,
+  const byAccount = postgresLimiter(pool, {
     keyPrefix: 'login_account',
     points: limits.perAccount,
-    duration: limits.windowSeconds,
+    durationSeconds: limits.windowSeconds,
   });
   const waitOf = (res: RateLimiterRes | null, limit: number) =>
     res && res.consumedPoints >= limit ? Math.max(1, Math.ceil(res.msBeforeNext / 1000)) : 0;
