@@ -103,9 +103,11 @@ describe('asking for a reset link', () => {
       await account.requestPasswordReset(email);
       return performance.now() - started;
     };
-    // The floor is 150 ms; a known address's real work is about 10 ms of it.
-    expect(await timed(user.email)).toBeGreaterThanOrEqual(149);
-    expect(await timed('nobody-at-all@example.test')).toBeGreaterThanOrEqual(149);
+    // The floor is 150 ms; a known address's real work is about 10 ms of it, an unknown one's
+    // about 1 ms. Load only makes a request slower, never faster than the floor, but a timer may
+    // fire a millisecond or two early as performance.now() sees it (seen: 148.8 ms): hence 140.
+    expect(await timed(user.email)).toBeGreaterThanOrEqual(140);
+    expect(await timed('nobody-at-all@example.test')).toBeGreaterThanOrEqual(140);
   });
 
   it('sends nothing to a deactivated account, with the same answer', async () => {
