@@ -7,9 +7,9 @@ import type { AppContext } from '../context.js';
 import { removeDemoData } from '../demo/demo.service.js';
 import { ZCategory, ZDepartment } from '../departments/departments.schema.js';
 import type { DepartmentsService } from '../departments/departments.service.js';
-import { notFound } from '../lib/errors.js';
 import { flash } from '../lib/flash.js';
 import { pageRequestFrom } from '../lib/pagination.js';
+import { idParam } from '../lib/params.js';
 import { checkbox, parseForm, searchText, text } from '../lib/validate.js';
 import { requireRole } from '../middleware/auth.js';
 import { formBody } from '../middleware/body.js';
@@ -27,12 +27,6 @@ type Services = {
   departments: DepartmentsService;
   storage: AttachmentStorage;
 };
-
-function idParam(req: Request): number {
-  const raw = req.params.id;
-  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw)) throw notFound();
-  return Number(raw);
-}
 
 const actorId = (req: Request) => (req.user as Express.User).id;
 

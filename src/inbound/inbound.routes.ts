@@ -3,17 +3,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
+import { ZIdCursor } from '../lib/params.js';
 import { requireRole } from '../middleware/auth.js';
 import { type InboundLog, inboundStatuses } from './inbound-log.js';
 
 const ZInboundFilters = z.object({
   status: z.enum(inboundStatuses).optional().catch(undefined),
-  after: z
-    .string()
-    .regex(/^\d{1,9}$/)
-    .transform(Number)
-    .optional()
-    .catch(undefined),
+  after: ZIdCursor,
 });
 
 export function inboundRouter(ctx: AppContext, log: InboundLog): Router {

@@ -1,9 +1,9 @@
 // /admin/mail: what the system sent or kept, and a retry for what failed. Admin only.
-import { type Request, Router } from 'express';
+import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context.js';
-import { notFound } from '../lib/errors.js';
 import { flash } from '../lib/flash.js';
+import { idParam, ZIdCursor } from '../lib/params.js';
 import { requireRole } from '../middleware/auth.js';
 import { formBody } from '../middleware/body.js';
 import { csrfProtection } from '../middleware/csrf.js';
@@ -11,19 +11,8 @@ import { emailStatuses, type MailService } from './mail.service.js';
 
 const ZMailFilters = z.object({
   status: z.enum(emailStatuses).optional().catch(undefined),
-  after: z
-    .string()
-    .regex(/^\d{1,9}$/)
-    .transform(Number)
-    .optional()
-    .catch(undefined),
+  after: ZIdCursor,
 });
-
-function idParam(req: Request): number {
-  const raw = req.params.id;
-  if (typeof raw !== 'string' || !/^\d{1,9}$/.test(raw)) throw notFound();
-  return Number(raw);
-}
 
 export function mailRouter(ctx: AppContext, mail: MailService): Router {
   const router = Router();

@@ -4,9 +4,11 @@ import { type Request, type Response, Router } from 'express';
 import type { AppContext } from '../context.js';
 import { notFound } from '../lib/errors.js';
 import { decodeCursor } from '../lib/pagination.js';
+import { idParam } from '../lib/params.js';
 import { requireAuth } from '../middleware/auth.js';
 import { formBody } from '../middleware/body.js';
 import { csrfProtection } from '../middleware/csrf.js';
+import { canSeeInternal } from '../tickets/tickets.policy.js';
 import { formatTicketNumber, type TicketsService } from '../tickets/tickets.service.js';
 import type { InAppNotifications } from './inapp.service.js';
 import type { LiveEvent, LiveHub } from './live.js';
@@ -17,12 +19,6 @@ const STREAM_LIFETIME_MS = 5 * 60_000;
 const HEARTBEAT_MS = 25_000;
 
 const me = (req: Request) => req.user as Express.User;
-
-function idParam(req: Request): number {
-  const raw = req.params.id;
-  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) throw notFound();
-  return Number(raw);
-}
 
 export function notificationsRouter(
   _ctx: AppContext,
@@ -46,7 +42,7 @@ export function notificationsRouter(
 
   // Opening a notification marks it read (a POST: a prefetch must not mark anything).
   router.post('/notifications/:id/open', requireAuth, formBody, csrfProtection, async (req, res) => {
-    const number = await notifications.markRead(me(req).id, idParam(req));
+    const number = await notifications.markRead(me(req).id, idParam(req, 15));
     res.redirect(303, number === null ? '/notifications' : `/tickets/${formatTicketNumber(number)}`);
   });
 
@@ -98,7 +94,7 @@ export function notificationsRouter(
           break;
         case 'ticket':
           if (event.ticketId !== watchedTicketId || event.actorId === user.id) break;
-          if (event.staffOnly && user.role === 'CLIENT') break;
+          if (event.staffOnly && !canSeeInternal(user)) break;
           send('ticket', { number: event.number });
           break;
         case 'resync':

@@ -6,7 +6,7 @@
 // staff who can see the ticket, and the note is quoted only when every recipient is staff.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Role } from '../generated/prisma/enums.js';
-import { ticketScopeFor } from '../tickets/tickets.policy.js';
+import { canSeeInternal, ticketScopeFor } from '../tickets/tickets.policy.js';
 import { directResolvers } from './direct.js';
 
 /** The kinds of e-mail; each has its strings under `emails.kinds.<kind>` and one template. */
@@ -190,7 +190,7 @@ export async function resolveDelivery(prisma: PrismaClient, row: OutboxRow): Pro
     row.topic === 'comment.internal' &&
     commentId !== null &&
     recipients.size > 0 &&
-    [...recipients.values()].every((recipient) => recipient.role !== 'CLIENT')
+    [...recipients.values()].every((recipient) => canSeeInternal(recipient))
   ) {
     const comment = await prisma.comment.findFirst({
       where: { id: commentId, ticketId: ticket.id, isInternal: true },
@@ -223,7 +223,7 @@ async function isStaffWhoSees(prisma: PrismaClient, userId: number, ticketId: nu
     where: { id: userId },
     select: { id: true, role: true, organizationId: true, isOrgManager: true, isActive: true },
   });
-  if (!user?.isActive || user.role === 'CLIENT') return false;
+  if (!user?.isActive || !canSeeInternal(user)) return false;
   return (await prisma.ticket.count({ where: { AND: [{ id: ticketId }, ticketScopeFor(user)] } })) === 1;
 }
 

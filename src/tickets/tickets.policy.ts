@@ -15,7 +15,7 @@ import {
 export type Actor = Pick<SessionUser, 'id' | 'role' | 'organizationId' | 'isOrgManager'>;
 export type PolicyTicket = TicketParties & { status: TicketStatus; closedAt: Date | null; deletedAt: Date | null };
 
-export const isStaff = (actor: Actor) => actor.role !== 'CLIENT';
+export const isStaff = (actor: Pick<Actor, 'role'>) => actor.role !== 'CLIENT';
 export const canBrowseQueue = (actor: Actor) => actor.role === 'SUPPORT' || actor.role === 'ADMIN';
 export const canCreateTicket = (actor: Actor) => actor.role !== 'TECHNICIAN';
 /** Creating on behalf of a client (phone call) and editing classification are support's job. */
