@@ -8,9 +8,9 @@
 import pg from 'pg';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
-import { OUTBOX_CHANNEL } from './outbox.js';
+import { LIVE_CHANNEL, OUTBOX_CHANNEL } from './outbox.js';
 
-export const LIVE_CHANNEL = 'centinela_live';
+export { LIVE_CHANNEL };
 
 export type LiveEvent =
   /** The user has a new in-app notification. */

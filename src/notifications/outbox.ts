@@ -5,8 +5,8 @@
 import type { Prisma } from '../generated/prisma/client.js';
 
 export const OUTBOX_CHANNEL = 'centinela_outbox';
-/** Same value as LIVE_CHANNEL in live.ts (kept here so writers need not import the listener). */
-const LIVE_CHANNEL = 'centinela_live';
+/** Live events for open pages (see live.ts, which listens on both channels). */
+export const LIVE_CHANNEL = 'centinela_live';
 
 /** Changes a client's view of the ticket does not show: their live event goes to staff only. */
 const staffOnlyTopics = new Set(['comment.internal']);
