@@ -6,6 +6,7 @@
 // staff who can see the ticket, and the note is quoted only when every recipient is staff.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Role } from '../generated/prisma/enums.js';
+import { isTicketAction, lifecycle } from '../tickets/ticket-lifecycle.js';
 import { canSeeInternal, ticketScopeFor } from '../tickets/tickets.policy.js';
 import { directResolvers } from './direct.js';
 
@@ -98,23 +99,6 @@ function audiencesFor(
         { userIds: [num(payload.requesterId) ?? ticket.requesterId], kind: 'createdRequester', evenTheActor: true },
         { support: true, kind: 'createdSupport' },
       ];
-    case 'ticket.assign':
-    case 'ticket.reassign':
-      return [{ userIds: [num(payload.assigneeId)], kind: 'assigned' }];
-    case 'ticket.submit_solution':
-      return [{ support: true, kind: 'solutionSubmitted' }];
-    case 'ticket.approve_solution':
-    case 'ticket.resolve_direct':
-      return [{ userIds: [ticket.requesterId], kind: 'resolved' }];
-    case 'ticket.hold':
-      return [{ userIds: [ticket.requesterId], kind: 'onHold' }];
-    case 'ticket.close':
-    case 'ticket.confirm':
-      return [{ userIds: [ticket.requesterId], kind: 'closed' }];
-    case 'ticket.reopen':
-      return [{ support: true, userIds: [assigneeId], kind: 'reopened' }];
-    case 'ticket.cancel':
-      return [{ userIds: [ticket.requesterId], kind: 'cancelled' }];
     case 'comment.public':
       if (actorRole === 'CLIENT') {
         return assigneeId !== null
@@ -124,20 +108,21 @@ function audiencesFor(
       return [{ userIds: [ticket.requesterId], kind: 'commentFromStaff' }];
     case 'comment.internal':
       return [{ userIds: numList(payload.mentionedUserIds), kind: 'mentioned', staffWhoSeeIt: true }];
-    default:
-      // ticket.classified, start, resume, reject_solution: no e-mail.
-      return [];
+    default: {
+      // A lifecycle action: its record in the table says who hears about it (maybe nobody).
+      const action = topic.startsWith('ticket.') ? topic.slice('ticket.'.length) : '';
+      if (!isTicketAction(action)) return [];
+      return lifecycle[action].notify.map((rule) =>
+        rule.audience === 'support'
+          ? { support: true, kind: rule.kind as EmailKind }
+          : {
+              userIds: [rule.audience === 'requester' ? ticket.requesterId : assigneeId],
+              kind: rule.kind as EmailKind,
+            },
+      );
+    }
   }
 }
-
-/** Topics whose message quotes the public comment the actor wrote with the change. */
-const quotesActorComment = new Set([
-  'ticket.approve_solution',
-  'ticket.resolve_direct',
-  'ticket.hold',
-  'ticket.reopen',
-  'ticket.cancel',
-]);
 
 export async function resolveDelivery(prisma: PrismaClient, row: OutboxRow): Promise<Delivery | null> {
   const direct = directResolvers[row.topic];
@@ -180,7 +165,8 @@ export async function resolveDelivery(prisma: PrismaClient, row: OutboxRow): Pro
 
   let quote: string | null = null;
   const commentId = num(row.payload.commentId);
-  if (row.topic === 'comment.public' && commentId !== null) {
+  // A public comment written with the change (a reply, a solution, a hold or cancel reason).
+  if (row.topic !== 'comment.internal' && commentId !== null) {
     const comment = await prisma.comment.findFirst({
       where: { id: commentId, ticketId: ticket.id, isInternal: false },
       select: { body: true },
@@ -194,19 +180,6 @@ export async function resolveDelivery(prisma: PrismaClient, row: OutboxRow): Pro
   ) {
     const comment = await prisma.comment.findFirst({
       where: { id: commentId, ticketId: ticket.id, isInternal: true },
-      select: { body: true },
-    });
-    quote = comment?.body ?? null;
-  } else if (quotesActorComment.has(row.topic) && actorId !== null) {
-    // Written in the same transaction as the outbox row; a few seconds of slack covers clocks.
-    const comment = await prisma.comment.findFirst({
-      where: {
-        ticketId: ticket.id,
-        authorId: actorId,
-        isInternal: false,
-        createdAt: { lte: new Date(row.createdAt.getTime() + 5_000) },
-      },
-      orderBy: { id: 'desc' },
       select: { body: true },
     });
     quote = comment?.body ?? null;
