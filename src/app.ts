@@ -66,8 +66,8 @@ export function createApp(
   app.use(healthRouter(ctx));
 
   const auth = createAuthService(ctx, options.loginThrottle ?? createLoginThrottle(ctx.db.pool));
-  const passport = configurePassport(auth);
   const session = sessionMiddleware(ctx);
+  const passport = configurePassport(auth, session.store);
   app.use(session);
   app.use(saveSessionBeforeRedirect);
   app.use(passport.initialize());

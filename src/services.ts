@@ -15,6 +15,7 @@ import { createMailService } from './notifications/mail.service.js';
 import { subscribeNotifications } from './notifications/ticket-notifications.js';
 import { createMailWorker, mailJob } from './notifications/worker.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
+import { createReferenceData } from './reference/reference-data.js';
 import { createTicketChangeHooks } from './tickets/ticket-changes.js';
 import { createTicketLists } from './tickets/tickets.lists.js';
 import { createTicketsService } from './tickets/tickets.service.js';
@@ -60,6 +61,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     ticketChanges,
     tickets,
     ticketLists: createTicketLists(ctx),
+    reference: createReferenceData(prisma),
     attachments: createAttachmentsService(ctx),
     inbound,
     live,

@@ -1,11 +1,13 @@
+import type { IncomingMessage } from 'node:http';
 import passport from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
+import type { SessionStore } from '../middleware/session.js';
 import type { AuthService } from './auth.service.js';
 import type { SessionUser } from './session-user.js';
 
 type SerializedUser = { id: number; epoch: number };
 
-export function configurePassport(auth: AuthService): passport.PassportStatic {
+export function configurePassport(auth: AuthService, store?: Pick<SessionStore, 'takeUser'>): passport.PassportStatic {
   const instance = new passport.Passport();
   instance.use(
     new LocalStrategy(
@@ -22,12 +24,22 @@ export function configurePassport(auth: AuthService): passport.PassportStatic {
     const { id, sessionEpoch } = user as SessionUser;
     done(null, { id, epoch: sessionEpoch } satisfies SerializedUser);
   });
-  instance.deserializeUser((serialized: SerializedUser, done) => {
-    auth.loadSessionUser(serialized.id, serialized.epoch).then(
-      // false signs the session out: the account was deactivated or its sessions were ended.
-      (user) => done(null, user ?? false),
-      (error) => done(error),
-    );
-  });
+  instance.deserializeUser(
+    (req: IncomingMessage, serialized: SerializedUser, done: (error: unknown, user?: SessionUser | false) => void) => {
+      // Usually the session store read the user in the same statement as the session.
+      const row = store?.takeUser((req as { sessionID?: string }).sessionID ?? '');
+      if (row !== undefined) {
+        if (!row || row.id !== serialized.id || !row.isActive || row.sessionEpoch !== serialized.epoch)
+          return done(null, false);
+        const { isActive: _active, ...user } = row;
+        return done(null, user);
+      }
+      auth.loadSessionUser(serialized.id, serialized.epoch).then(
+        // false signs the session out: the account was deactivated or its sessions were ended.
+        (user) => done(null, user ?? false),
+        (error) => done(error),
+      );
+    },
+  );
   return instance as unknown as passport.PassportStatic;
 }

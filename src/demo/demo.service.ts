@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { AppError } from '../lib/errors.js';
 import { hashPassword } from '../lib/password.js';
+import { referenceChanged, registerCache } from '../reference/reference-data.js';
 import { deleteTicketsInTx } from '../tickets/ticket-bin.js';
 
 export const demoAccounts = [
@@ -26,10 +27,13 @@ const referenceCategories: [string, string | null][] = [
 ];
 
 let cache: { value: boolean; at: number } | undefined;
+registerCache(() => {
+  cache = undefined;
+});
 
-/** Whether demo accounts exist (drives the "demo data" banner); cached briefly per process. */
+/** Whether demo accounts exist (drives the "demo data" banner); kept per process until users change. */
 export async function demoDataExists(prisma: PrismaClient): Promise<boolean> {
-  if (cache && Date.now() - cache.at < 5_000) return cache.value;
+  if (cache && Date.now() - cache.at < 60_000) return cache.value;
   const row = await prisma.user.findFirst({ where: { isDemo: true }, select: { id: true } });
   cache = { value: row !== null, at: Date.now() };
   return cache.value;
@@ -111,7 +115,7 @@ export async function seedDemoData(prisma: PrismaClient, options: { password?: s
       update: {},
     });
   });
-  cache = undefined;
+  await referenceChanged(prisma);
   return password;
 }
 
@@ -173,6 +177,6 @@ export async function removeDemoData(
     });
     return files;
   });
-  cache = undefined;
+  await referenceChanged(prisma);
   await Promise.all(files.map((key) => removeFile(key).catch(() => {})));
 }

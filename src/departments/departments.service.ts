@@ -3,6 +3,7 @@
 import type { AppContext } from '../context.js';
 import { notFound, validationError } from '../lib/errors.js';
 import { escapeLike } from '../lib/like.js';
+import { referenceChanged } from '../reference/reference-data.js';
 import type { TCategory, TDepartment } from './departments.schema.js';
 
 export function createDepartmentsService(ctx: AppContext) {
@@ -58,6 +59,7 @@ export function createDepartmentsService(ctx: AppContext) {
         });
         return row;
       });
+      await referenceChanged(prisma);
       return saved;
     },
 
@@ -82,7 +84,7 @@ export function createDepartmentsService(ctx: AppContext) {
         });
         if (!department) throw validationError({ departmentId: { key: 'validation.invalidChoice' } });
       }
-      return prisma.$transaction(async (tx) => {
+      const saved = await prisma.$transaction(async (tx) => {
         const row =
           id === null
             ? await tx.category.create({ data: input, select: { id: true } })
@@ -97,6 +99,8 @@ export function createDepartmentsService(ctx: AppContext) {
         });
         return row;
       });
+      await referenceChanged(prisma);
+      return saved;
     },
   };
 }

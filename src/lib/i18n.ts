@@ -32,8 +32,16 @@ await instance.init({
   showSupportNotice: false,
 });
 
+const translators = new Map<Language, TFunction>();
+
+/** One translator per language, built once: every request and e-mail of that language shares it. */
 export function translator(lng: Language): TFunction {
-  return instance.getFixedT(lng);
+  let t = translators.get(lng);
+  if (!t) {
+    t = instance.getFixedT(lng);
+    translators.set(lng, t);
+  }
+  return t;
 }
 
 export function isLanguage(value: unknown): value is Language {

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../lib/logger.js';
+import { CACHE_CHANNEL, clearReferenceCaches } from '../reference/reference-data.js';
 import { LIVE_CHANNEL, OUTBOX_CHANNEL } from './outbox.js';
 
 export { LIVE_CHANNEL };
@@ -57,6 +58,11 @@ export function createLiveHub(db: Pick<Database, 'url' | 'pool' | 'isEmbedded'>,
       for (const handler of outboxHandlers) handler();
       return;
     }
+    // Another process changed reference data or settings: forget this process's copies.
+    if (message.channel === CACHE_CHANNEL) {
+      clearReferenceCaches();
+      return;
+    }
     if (message.channel !== LIVE_CHANNEL) return;
     const event = parseEvent(message.payload);
     if (event) emit(event);
@@ -72,7 +78,7 @@ export function createLiveHub(db: Pick<Database, 'url' | 'pool' | 'isEmbedded'>,
     }
   }
 
-  const listenSql = `LISTEN ${LIVE_CHANNEL}; LISTEN ${OUTBOX_CHANNEL}`;
+  const listenSql = `LISTEN ${LIVE_CHANNEL}; LISTEN ${OUTBOX_CHANNEL}; LISTEN ${CACHE_CHANNEL}`;
 
   async function connectServer(): Promise<void> {
     const next = new pg.Client({ connectionString: db.url });
@@ -102,6 +108,8 @@ export function createLiveHub(db: Pick<Database, 'url' | 'pool' | 'isEmbedded'>,
       retryTimer = null;
       connectServer()
         .then(() => {
+          // Whatever was announced while disconnected is unknown: start the caches afresh.
+          clearReferenceCaches();
           emit({ type: 'resync' });
           for (const handler of outboxHandlers) handler();
         })

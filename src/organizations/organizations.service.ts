@@ -4,6 +4,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { AppError, notFound, validationError } from '../lib/errors.js';
 import { escapeLike } from '../lib/like.js';
 import { keysetPage, keysetWhere, type PageRequest } from '../lib/pagination.js';
+import { referenceChanged } from '../reference/reference-data.js';
 import type { TOrganization } from './organizations.schema.js';
 
 export function createOrganizationsService(ctx: AppContext) {
@@ -72,13 +73,15 @@ export function createOrganizationsService(ctx: AppContext) {
 
     async create(input: TOrganization, actorId: number) {
       await assertValid(input);
-      return prisma.$transaction(async (tx) => {
+      const created = await prisma.$transaction(async (tx) => {
         const org = await tx.organization.create({ data: input, select: { id: true } });
         await tx.auditLog.create({
           data: { actorId, action: 'organization.create', entityType: 'organization', entityId: String(org.id) },
         });
         return org;
       });
+      await referenceChanged(prisma);
+      return created;
     },
 
     async update(id: number, input: TOrganization, actorId: number) {
@@ -90,6 +93,7 @@ export function createOrganizationsService(ctx: AppContext) {
           data: { actorId, action: 'organization.update', entityType: 'organization', entityId: String(id) },
         }),
       ]);
+      await referenceChanged(prisma);
     },
 
     async remove(id: number, actorId: number) {
@@ -105,6 +109,7 @@ export function createOrganizationsService(ctx: AppContext) {
           data: { actorId, action: 'organization.delete', entityType: 'organization', entityId: String(id) },
         }),
       ]);
+      await referenceChanged(prisma);
     },
   };
 }

@@ -1,6 +1,7 @@
-// System settings, one JSON value per key, with defaults. Read often, changed rarely: a short
-// in-process cache keeps them off the hot path while other processes see changes within seconds.
+// System settings, one JSON value per key, with defaults. Read often, changed rarely: kept in
+// this process until a change (here, or announced by another process through NOTIFY) or a minute.
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { referenceChanged, registerCache } from '../reference/reference-data.js';
 
 export type Settings = {
   helpdeskName: string;
@@ -26,12 +27,16 @@ export const defaultSettings: Settings = {
   inboundUnknownSender: 'reject',
 };
 
-const cacheMs = 5_000;
+const cacheMs = 60_000;
 
 export class SettingsService {
   private cached?: { value: Settings; at: number };
 
-  constructor(private readonly prisma: PrismaClient) {}
+  constructor(private readonly prisma: PrismaClient) {
+    registerCache(() => {
+      this.cached = undefined;
+    });
+  }
 
   async get(): Promise<Settings> {
     if (this.cached && Date.now() - this.cached.at < cacheMs) return this.cached.value;
@@ -55,6 +60,7 @@ export class SettingsService {
       }),
     ]);
     this.cached = undefined;
+    await referenceChanged(this.prisma);
   }
 }
 

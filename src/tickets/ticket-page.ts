@@ -92,27 +92,27 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
       };
     },
 
-    /** Technicians with their current open load, those of `departmentId` first. */
-    async technicianOptions(departmentId: number | null) {
-      const [technicians, loads] = await Promise.all([
-        prisma.user.findMany({
-          where: { role: 'TECHNICIAN', isActive: true },
-          orderBy: { name: 'asc' },
-          select: { id: true, name: true, departments: { select: { departmentId: true } } },
-        }),
-        prisma.ticket.groupBy({
-          by: ['assigneeId'],
-          where: { deletedAt: null, status: { in: [...workStatuses] }, assigneeId: { not: null } },
-          _count: { _all: true },
-        }),
-      ]);
+    /**
+     * Active technicians (from the reference copy) with their current open load, those of
+     * `departmentId` first: one statement for the loads.
+     */
+    async technicianOptions(
+      departmentId: number | null,
+      technicians: { id: number; name: string; isActive: boolean; departmentIds: number[] }[],
+    ) {
+      const loads = await prisma.ticket.groupBy({
+        by: ['assigneeId'],
+        where: { deletedAt: null, status: { in: [...workStatuses] }, assigneeId: { not: null } },
+        _count: { _all: true },
+      });
       const loadOf = new Map(loads.map((row) => [row.assigneeId, row._count._all]));
       return technicians
+        .filter((tech) => tech.isActive)
         .map((tech) => ({
           id: tech.id,
           name: tech.name,
           load: loadOf.get(tech.id) ?? 0,
-          inDepartment: departmentId !== null && tech.departments.some((d) => d.departmentId === departmentId),
+          inDepartment: departmentId !== null && tech.departmentIds.includes(departmentId),
         }))
         .sort(
           (a, b) => Number(b.inDepartment) - Number(a.inDepartment) || a.load - b.load || a.name.localeCompare(b.name),

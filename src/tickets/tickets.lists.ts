@@ -2,34 +2,83 @@
 // comparisons on the index's own columns), never OFFSET, and never a COUNT over the table.
 import type { AppContext } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
+import type { Channel, Priority, TicketStatus } from '../generated/prisma/enums.js';
 import { forbidden } from '../lib/errors.js';
 import { escapeLike } from '../lib/like.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
 import { parseTicketNumber } from './ticket-number.js';
 import { finalStatuses, openStatuses, workStatuses } from './ticket-statuses.js';
-import { type Actor, canBrowseQueue, ticketScopeFor } from './tickets.policy.js';
+import { type Actor, canBrowseQueue, canManageBin } from './tickets.policy.js';
 import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 
 export const queuePageSize = 50;
 const listPageSize = 25;
 
-const rowSelect = {
-  id: true,
-  number: true,
-  subject: true,
-  status: true,
-  priority: true,
-  channel: true,
-  createdAt: true,
-  updatedAt: true,
-  category: { select: { name: true } },
-  department: { select: { name: true } },
-  requester: { select: { id: true, name: true } },
-  organization: { select: { name: true } },
-  assignee: { select: { id: true, name: true } },
-} as const;
-export type TicketRow = Prisma.TicketGetPayload<{ select: typeof rowSelect }>;
+/** What a list row shows. */
+export type TicketRow = {
+  id: number;
+  number: number;
+  subject: string;
+  status: TicketStatus;
+  priority: Priority;
+  channel: Channel;
+  createdAt: Date;
+  updatedAt: Date;
+  category: { name: string } | null;
+  department: { name: string } | null;
+  requester: { id: number; name: string };
+  organization: { name: string } | null;
+  assignee: { id: number; name: string } | null;
+};
 export type TicketPage = { items: TicketRow[]; nextCursor: string | null; prevCursor: string | null };
+
+type RawRow = Omit<TicketRow, 'category' | 'department' | 'requester' | 'organization' | 'assignee'> & {
+  queueRank: number;
+  urgency: number;
+  categoryId: number | null;
+  departmentId: number | null;
+  requesterId: number;
+  organizationId: number | null;
+  assigneeId: number | null;
+  categoryName: string | null;
+  departmentName: string | null;
+  requesterName: string;
+  organizationName: string | null;
+  assigneeName: string | null;
+};
+
+const rowColumns = Prisma.raw(
+  ['id', 'number', 'subject', 'status', 'priority', 'channel', 'createdAt', 'updatedAt', 'queueRank', 'urgency']
+    .concat(['categoryId', 'departmentId', 'requesterId', 'organizationId', 'assigneeId'])
+    .map((column) => `t."${column}"`)
+    .join(', '),
+);
+
+function toTicketRow(row: RawRow): TicketRow {
+  return {
+    id: row.id,
+    number: row.number,
+    subject: row.subject,
+    status: row.status,
+    priority: row.priority,
+    channel: row.channel,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+    category: row.categoryName === null ? null : { name: row.categoryName },
+    department: row.departmentName === null ? null : { name: row.departmentName },
+    requester: { id: row.requesterId, name: row.requesterName },
+    organization: row.organizationName === null ? null : { name: row.organizationName },
+    assignee: row.assigneeId === null ? null : { id: row.assigneeId, name: row.assigneeName ?? '' },
+  };
+}
+
+/** A client's tickets (and their organization's, for its manager), as SQL on alias `t`. */
+function clientScopeSql(actor: Actor): Prisma.Sql {
+  if (actor.role !== 'CLIENT') throw forbidden();
+  return actor.isOrgManager && actor.organizationId !== null
+    ? Prisma.sql`t."deletedAt" IS NULL AND (t."requesterId" = ${actor.id} OR t."organizationId" = ${actor.organizationId})`
+    : Prisma.sql`t."deletedAt" IS NULL AND t."requesterId" = ${actor.id}`;
+}
 
 type SortSpec = { columns: string[]; direction: 'ASC' | 'DESC' };
 const queueSorts: Record<TQueueFilters['sort'], SortSpec> = {
@@ -69,12 +118,22 @@ function decode(raw: unknown, length: number): CursorValues | undefined {
 export function createTicketLists(ctx: AppContext) {
   const { prisma } = ctx.db;
 
-  /** Loads the display rows for ids already ordered by the keyset query (a constant number of queries). */
-  async function rowsInOrder(ids: number[]): Promise<TicketRow[]> {
-    if (ids.length === 0) return [];
-    const rows = await prisma.ticket.findMany({ where: { id: { in: ids } }, select: rowSelect });
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id)).filter((row): row is TicketRow => row !== undefined);
+  /**
+   * One statement for a page of rows: the keyset query (`inner`, which selects the ticket columns
+   * below in its own order and limit) joined to the names a list shows, in the same order.
+   */
+  async function rowsOf(inner: Prisma.Sql, order: string[], direction: 'ASC' | 'DESC'): Promise<RawRow[]> {
+    const orderBy = Prisma.raw(order.map((column) => `p."${column}" ${direction}`).join(', '));
+    return prisma.$queryRaw<RawRow[]>`
+      SELECT p.*, c."name" AS "categoryName", d."name" AS "departmentName", r."name" AS "requesterName",
+             o."name" AS "organizationName", a."name" AS "assigneeName"
+      FROM (${inner}) p
+      LEFT JOIN "Category" c ON c."id" = p."categoryId"
+      LEFT JOIN "Department" d ON d."id" = p."departmentId"
+      JOIN "User" r ON r."id" = p."requesterId"
+      LEFT JOIN "Organization" o ON o."id" = p."organizationId"
+      LEFT JOIN "User" a ON a."id" = p."assigneeId"
+      ORDER BY ${orderBy}`;
   }
 
   /** Support's queue: every live ticket, filters on indexed columns, keyset over the chosen sort. */
@@ -123,74 +182,78 @@ export function createTicketLists(ctx: AppContext) {
       where.push(Prisma.sql`(${columns}) ${Prisma.raw(forward ? '>' : '<')} (${Prisma.join(values)})`);
     }
     const order = Prisma.raw(sort.columns.map((column) => `t."${column}" ${forward ? 'ASC' : 'DESC'}`).join(', '));
-    const rows = await prisma.$queryRaw<Record<string, unknown>[]>`
-      SELECT ${columns} FROM "Ticket" t WHERE ${Prisma.join(where, ' AND ')} ORDER BY ${order} LIMIT ${queuePageSize + 1}`;
+    const rows = await rowsOf(
+      Prisma.sql`SELECT ${rowColumns} FROM "Ticket" t WHERE ${Prisma.join(where, ' AND ')} ORDER BY ${order} LIMIT ${queuePageSize + 1}`,
+      sort.columns,
+      forward ? 'ASC' : 'DESC',
+    );
     const hasMore = rows.length > queuePageSize;
     const page = rows.slice(0, queuePageSize);
     if (backwards) page.reverse();
-    const keyOf = (row: Record<string, unknown>) =>
+    const keyOf = (row: RawRow) =>
       encode(
-        sort.columns.map((column) =>
-          row[column] instanceof Date ? (row[column] as Date).toISOString() : (row[column] as number),
-        ),
+        sort.columns.map((column) => {
+          const value = row[column as keyof RawRow];
+          return value instanceof Date ? value.toISOString() : (value as number);
+        }),
       );
     const first = page[0];
     const last = page.at(-1);
     return {
-      items: await rowsInOrder(page.map((row) => row.id as number)),
+      items: page.map(toTicketRow),
       nextCursor: last && (backwards || hasMore) ? keyOf(last) : null,
       prevCursor: first && (backwards ? hasMore : Boolean(cursor)) ? keyOf(first) : null,
     };
   }
 
-  /** Keyset over (createdAt DESC, id DESC) inside the actor's scope (their own or their organization's tickets). */
+  /** Keyset over (createdAt DESC, id DESC) inside the client's scope (their own or their organization's tickets). */
   async function mine(
     actor: Actor,
     filters: TMyTicketsFilters,
     query: { after?: unknown; before?: unknown },
     timeZone: string,
   ): Promise<TicketPage> {
-    const statusFilter: Prisma.TicketWhereInput =
-      filters.tab === 'open'
-        ? { status: { in: [...openStatuses] } }
-        : filters.tab === 'resolved'
-          ? { status: 'RESOLVED' }
-          : { status: { in: [...finalStatuses] } };
-    const conditions: Prisma.TicketWhereInput[] = [ticketScopeFor(actor), statusFilter];
-    if (filters.requesterId) conditions.push({ requesterId: filters.requesterId });
-    if (filters.from) conditions.push({ createdAt: { gte: dayStart(filters.from, timeZone) } });
-    if (filters.to) conditions.push({ createdAt: { lt: dayStart(filters.to, timeZone, 1) } });
+    const statuses =
+      filters.tab === 'open' ? openStatuses : filters.tab === 'resolved' ? (['RESOLVED'] as const) : finalStatuses;
+    const where: Prisma.Sql[] = [
+      clientScopeSql(actor),
+      Prisma.sql`t."status" IN (${Prisma.join(statuses.map((status) => Prisma.sql`${status}::"TicketStatus"`))})`,
+    ];
+    if (filters.requesterId) where.push(Prisma.sql`t."requesterId" = ${filters.requesterId}`);
+    if (filters.from) where.push(Prisma.sql`t."createdAt" >= ${dayStart(filters.from, timeZone)}`);
+    if (filters.to) where.push(Prisma.sql`t."createdAt" < ${dayStart(filters.to, timeZone, 1)}`);
     if (filters.q) {
       const number = parseTicketNumber(filters.q);
-      conditions.push({
-        OR: [
-          ...(number !== null ? [{ number }] : []),
-          { subject: { contains: escapeLike(filters.q), mode: 'insensitive' as const } },
-          { description: { contains: escapeLike(filters.q), mode: 'insensitive' as const } },
-        ],
-      });
+      const like = `%${escapeLike(filters.q)}%`;
+      where.push(
+        Prisma.sql`(${number !== null ? Prisma.sql`t."number" = ${number} OR ` : Prisma.empty}t."subject" ILIKE ${like} OR t."description" ILIKE ${like})`,
+      );
     }
-    return keysetByCreated(conditions, query, listPageSize);
+    return keysetByCreated(where, query, listPageSize);
   }
 
   /** A technician's work: assigned and not yet resolved, most urgent then oldest first. */
   async function work(actor: Actor): Promise<TicketRow[]> {
     if (actor.role !== 'TECHNICIAN' && actor.role !== 'ADMIN') throw forbidden();
-    return prisma.ticket.findMany({
-      where: { assigneeId: actor.id, deletedAt: null, status: { in: [...workStatuses] } },
-      orderBy: [{ urgency: 'asc' }, { createdAt: 'asc' }, { id: 'asc' }],
-      take: 200,
-      select: rowSelect,
-    });
+    const statuses = Prisma.join(workStatuses.map((status) => Prisma.sql`${status}::"TicketStatus"`));
+    const rows = await rowsOf(
+      Prisma.sql`SELECT ${rowColumns} FROM "Ticket" t
+        WHERE t."assigneeId" = ${actor.id} AND t."deletedAt" IS NULL AND t."status" IN (${statuses})
+        ORDER BY t."urgency", t."createdAt", t."id" LIMIT 200`,
+      ['urgency', 'createdAt', 'id'],
+      'ASC',
+    );
+    return rows.map(toTicketRow);
   }
 
   /** The admin's bin. */
   async function bin(actor: Actor, query: { after?: unknown; before?: unknown }): Promise<TicketPage> {
-    return keysetByCreated([ticketScopeFor(actor, { bin: true })], query, listPageSize);
+    if (!canManageBin(actor)) throw forbidden();
+    return keysetByCreated([Prisma.sql`t."deletedAt" IS NOT NULL`], query, listPageSize);
   }
 
   async function keysetByCreated(
-    conditions: Prisma.TicketWhereInput[],
+    where: Prisma.Sql[],
     query: { after?: unknown; before?: unknown },
     size: number,
   ): Promise<TicketPage> {
@@ -200,19 +263,19 @@ export function createTicketLists(ctx: AppContext) {
     const backwards = Boolean(before);
     if (cursor) {
       const at = new Date(cursor[0] as string);
-      const id = cursor[1] as number;
-      const op = backwards ? 'gt' : 'lt';
-      conditions.push({ OR: [{ createdAt: { [op]: at } }, { createdAt: at, id: { [op]: id } }] });
+      where.push(
+        Prisma.sql`(t."createdAt", t."id") ${Prisma.raw(backwards ? '>' : '<')} (${at}, ${cursor[1] as number})`,
+      );
     }
-    const direction = backwards ? 'asc' : 'desc';
-    const rows = await prisma.ticket.findMany({
-      where: { AND: conditions },
-      orderBy: [{ createdAt: direction }, { id: direction }],
-      take: size + 1,
-      select: rowSelect,
-    });
+    const direction = backwards ? 'ASC' : 'DESC';
+    const rows = await rowsOf(
+      Prisma.sql`SELECT ${rowColumns} FROM "Ticket" t WHERE ${Prisma.join(where, ' AND ')}
+        ORDER BY t."createdAt" ${Prisma.raw(direction)}, t."id" ${Prisma.raw(direction)} LIMIT ${size + 1}`,
+      ['createdAt', 'id'],
+      direction,
+    );
     const hasMore = rows.length > size;
-    const items = rows.slice(0, size);
+    const items = rows.slice(0, size).map(toTicketRow);
     if (backwards) items.reverse();
     const keyOf = (row: TicketRow) => encode([row.createdAt.toISOString(), row.id]);
     const first = items[0];

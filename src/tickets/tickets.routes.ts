@@ -44,18 +44,11 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
   });
   const uploadHints = { maxMb: ctx.env.UPLOAD_MAX_MB, maxFiles: ctx.env.UPLOAD_MAX_FILES };
 
-  const referenceData = async () => ({
-    categories: await prisma.category.findMany({
-      where: { isActive: true },
-      orderBy: { name: 'asc' },
-      select: { id: true, name: true, departmentId: true },
-    }),
-    departments: await prisma.department.findMany({
-      where: { isActive: true },
-      orderBy: { name: 'asc' },
-      select: { id: true, name: true },
-    }),
-  });
+  // Categories and departments from this process's copy (services.reference), not a query per page.
+  const referenceData = async () => {
+    const { categories, departments } = await services.reference.get();
+    return { categories, departments };
+  };
 
   const newTicketData = async (req: Request) => ({
     ...(await referenceData()),
@@ -73,14 +66,17 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
 
   /** Everything the ticket page shows; also used to re-render it when an action is refused. */
   async function ticketPage(req: Request, number = numberParam(req)) {
-    const detail = await tickets.detail(me(req), number);
+    const [detail, reference] = await Promise.all([tickets.detail(me(req), number), services.reference.get()]);
     const needsTechnicians = detail.actions.includes('assign') || detail.actions.includes('reassign');
     return {
       ...detail,
-      ...(await referenceData()),
+      categories: reference.categories,
+      departments: reference.departments,
       priorities,
       uploadHints,
-      technicians: needsTechnicians ? await tickets.technicianOptions(detail.ticket.departmentId) : [],
+      technicians: needsTechnicians
+        ? await tickets.technicianOptions(detail.ticket.departmentId, reference.technicians)
+        : [],
       tab: req.query.tab === 'history' ? 'history' : 'conversation',
     };
   }
@@ -111,16 +107,10 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
 
   router.get('/queue', requireRole('SUPPORT', 'ADMIN'), async (req, res) => {
     const filters = ZQueueFilters.parse(req.query);
-    const [page, counts, reference, technicians, organizations] = await Promise.all([
+    const [page, counts, reference] = await Promise.all([
       lists.queue(me(req), filters, req.query, res.locals.timeZone),
       tickets.statusCounts(me(req)),
-      referenceData(),
-      prisma.user.findMany({
-        where: { role: 'TECHNICIAN' },
-        orderBy: { name: 'asc' },
-        select: { id: true, name: true },
-      }),
-      prisma.organization.findMany({ orderBy: { name: 'asc' }, take: 1000, select: { id: true, name: true } }),
+      services.reference.get(),
     ]);
     res.render('tickets/queue', {
       filters,
@@ -128,9 +118,10 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
       counts,
       statuses: ticketStatuses,
       priorities,
-      technicians,
-      organizations,
-      ...reference,
+      technicians: reference.technicians,
+      organizations: reference.organizations,
+      categories: reference.categories,
+      departments: reference.departments,
     });
   });
 

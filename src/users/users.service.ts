@@ -5,6 +5,7 @@ import { AppError, notFound, validationError } from '../lib/errors.js';
 import { escapeLike } from '../lib/like.js';
 import { keysetPage, keysetWhere, type PageRequest } from '../lib/pagination.js';
 import { hashPassword } from '../lib/password.js';
+import { referenceChanged } from '../reference/reference-data.js';
 import type { TCreateUser, TUpdateUser, TUserFilters } from './users.schema.js';
 
 const listSelect = {
@@ -115,7 +116,7 @@ export function createUsersService(ctx: AppContext) {
       await assertReferences(input);
       const shaped = roleShaped(input);
       const passwordHash = await hashPassword(input.password);
-      return prisma.$transaction(async (tx) => {
+      const created = await prisma.$transaction(async (tx) => {
         const user = await tx.user.create({
           data: {
             email: input.email,
@@ -143,6 +144,8 @@ export function createUsersService(ctx: AppContext) {
         });
         return user;
       });
+      await referenceChanged(prisma);
+      return created;
     },
 
     async update(id: number, input: TUpdateUser, actorId: number) {
@@ -177,6 +180,7 @@ export function createUsersService(ctx: AppContext) {
           },
         });
       });
+      await referenceChanged(prisma);
     },
 
     async setActive(id: number, isActive: boolean, actorId: number) {
@@ -200,6 +204,7 @@ export function createUsersService(ctx: AppContext) {
           },
         });
       });
+      await referenceChanged(prisma);
     },
 
     /** For a self-registered client whose confirmation e-mail cannot reach them (no SMTP). */
