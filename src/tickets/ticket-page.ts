@@ -1,8 +1,8 @@
 // The ticket page's read model: the ticket with everything shown beside it, what the viewer may do
 // now (decided by the policy and the lifecycle table, never by the template), in a fixed number of
 // statements whatever the number of comments.
-import type { PrismaClient } from '../generated/prisma/client.js';
-import type { TicketStatus } from '../generated/prisma/enums.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
+import type { Channel, Priority, Role, TicketStatus } from '../generated/prisma/enums.js';
 import { forbidden, notFound } from '../lib/errors.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import { isFinal, workStatuses } from './ticket-statuses.js';
@@ -18,39 +18,185 @@ import {
   ticketScopeFor,
 } from './tickets.policy.js';
 
+type HeaderRow = {
+  id: number;
+  number: number;
+  subject: string;
+  description: string;
+  status: TicketStatus;
+  queueRank: number;
+  priority: Priority;
+  urgency: number;
+  channel: Channel;
+  categoryId: number | null;
+  departmentId: number | null;
+  requesterId: number;
+  organizationId: number | null;
+  assigneeId: number | null;
+  createdById: number;
+  solution: string | null;
+  holdReason: string | null;
+  onHoldSince: Date | null;
+  onHoldSeconds: number;
+  cancelReason: string | null;
+  duplicateOfId: number | null;
+  rating: number | null;
+  ratingComment: string | null;
+  version: number;
+  firstResponseAt: Date | null;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+  deletedAt: Date | null;
+  deletedById: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+  categoryName: string | null;
+  departmentName: string | null;
+  organizationName: string | null;
+  organizationAddress: string | null;
+  organizationPhone: string | null;
+  requesterName: string;
+  requesterEmail: string;
+  requesterPhone: string | null;
+  assigneeName: string | null;
+  createdByName: string;
+  createdByRole: Role;
+  duplicateOfNumber: number | null;
+};
+type CommentRow = {
+  id: number;
+  body: string;
+  isInternal: boolean;
+  createdAt: Date;
+  authorId: number | null;
+  authorName: string | null;
+  authorRole: string | null;
+};
+type EventRow = {
+  id: bigint | number;
+  type: string;
+  action: string | null;
+  from: string | null;
+  to: string | null;
+  data: Prisma.JsonValue;
+  isInternal: boolean;
+  createdAt: Date;
+  actorName: string | null;
+};
+
+/** Named, not `t.*`: a wide column added later (a search vector) must not ride along on every page. */
+const ticketColumns = Prisma.raw(
+  [
+    'id',
+    'number',
+    'subject',
+    'description',
+    'status',
+    'queueRank',
+    'priority',
+    'urgency',
+    'channel',
+    'categoryId',
+    'departmentId',
+    'requesterId',
+    'organizationId',
+    'assigneeId',
+    'createdById',
+    'solution',
+    'holdReason',
+    'onHoldSince',
+    'onHoldSeconds',
+    'cancelReason',
+    'duplicateOfId',
+    'rating',
+    'ratingComment',
+    'version',
+    'firstResponseAt',
+    'resolvedAt',
+    'closedAt',
+    'deletedAt',
+    'deletedById',
+    'createdAt',
+    'updatedAt',
+  ]
+    .map((column) => `t."${column}"`)
+    .join(', '),
+);
+
+/** `condition` unless the actor may read internal notes. */
+const staffOnly = (actor: Actor, condition: Prisma.Sql) => (canSeeInternal(actor) ? Prisma.empty : condition);
+
+function toTicket(row: HeaderRow) {
+  const {
+    categoryName,
+    departmentName,
+    organizationName,
+    organizationAddress,
+    organizationPhone,
+    requesterName,
+    requesterEmail,
+    requesterPhone,
+    assigneeName,
+    createdByName,
+    createdByRole,
+    duplicateOfNumber,
+    ...ticket
+  } = row;
+  return {
+    ...ticket,
+    category: ticket.categoryId === null ? null : { id: ticket.categoryId, name: categoryName ?? '' },
+    department: ticket.departmentId === null ? null : { id: ticket.departmentId, name: departmentName ?? '' },
+    organization:
+      ticket.organizationId === null
+        ? null
+        : {
+            id: ticket.organizationId,
+            name: organizationName ?? '',
+            address: organizationAddress,
+            phone: organizationPhone,
+          },
+    requester: { id: ticket.requesterId, name: requesterName, email: requesterEmail, phone: requesterPhone },
+    assignee: ticket.assigneeId === null ? null : { id: ticket.assigneeId, name: assigneeName ?? '' },
+    createdBy: { id: ticket.createdById, name: createdByName, role: createdByRole },
+    duplicateOf: duplicateOfNumber === null ? null : { number: duplicateOfNumber },
+  };
+}
+
 export function createTicketPage(deps: { prisma: PrismaClient; settings: SettingsService }) {
   const { prisma } = deps;
 
   return {
     async detail(actor: Actor, number: number) {
-      const ticket = await prisma.ticket.findFirst({
+      // The ticket and everything named beside it, in one statement; the same scope as every load.
+      const scoped = await prisma.ticket.findFirst({
         where: { AND: [ticketScopeFor(actor), { number }] },
-        include: {
-          category: { select: { id: true, name: true } },
-          department: { select: { id: true, name: true } },
-          organization: { select: { id: true, name: true, address: true, phone: true } },
-          requester: { select: { id: true, name: true, email: true, phone: true } },
-          assignee: { select: { id: true, name: true } },
-          createdBy: { select: { id: true, name: true, role: true } },
-          duplicateOf: { select: { number: true } },
-        },
+        select: { id: true },
       });
-      if (!ticket) throw notFound();
-      const visible = canSeeInternal(actor) ? {} : { isInternal: false };
-      const [comments, attachments, events, settings] = await Promise.all([
-        prisma.comment.findMany({
-          where: { ticketId: ticket.id, ...visible },
-          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-          select: {
-            id: true,
-            body: true,
-            isInternal: true,
-            createdAt: true,
-            author: { select: { id: true, name: true, role: true } },
-          },
-        }),
+      if (!scoped) throw notFound();
+      const [rows, comments, attachments, events, settings] = await Promise.all([
+        prisma.$queryRaw<HeaderRow[]>`
+          SELECT ${ticketColumns}, c."name" AS "categoryName", d."name" AS "departmentName",
+                 o."name" AS "organizationName", o."address" AS "organizationAddress", o."phone" AS "organizationPhone",
+                 r."name" AS "requesterName", r."email" AS "requesterEmail", r."phone" AS "requesterPhone",
+                 a."name" AS "assigneeName", cb."name" AS "createdByName", cb."role"::text AS "createdByRole",
+                 dup."number" AS "duplicateOfNumber"
+          FROM "Ticket" t
+          LEFT JOIN "Category" c ON c."id" = t."categoryId"
+          LEFT JOIN "Department" d ON d."id" = t."departmentId"
+          LEFT JOIN "Organization" o ON o."id" = t."organizationId"
+          JOIN "User" r ON r."id" = t."requesterId"
+          LEFT JOIN "User" a ON a."id" = t."assigneeId"
+          JOIN "User" cb ON cb."id" = t."createdById"
+          LEFT JOIN "Ticket" dup ON dup."id" = t."duplicateOfId"
+          WHERE t."id" = ${scoped.id}`,
+        prisma.$queryRaw<CommentRow[]>`
+          SELECT cm."id", cm."body", cm."isInternal", cm."createdAt",
+                 u."id" AS "authorId", u."name" AS "authorName", u."role"::text AS "authorRole"
+          FROM "Comment" cm LEFT JOIN "User" u ON u."id" = cm."authorId"
+          WHERE cm."ticketId" = ${scoped.id} ${staffOnly(actor, Prisma.sql`AND cm."isInternal" = false`)}
+          ORDER BY cm."createdAt", cm."id"`,
         prisma.attachment.findMany({
-          where: { ticketId: ticket.id, ...visible },
+          where: { ticketId: scoped.id, ...(canSeeInternal(actor) ? {} : { isInternal: false }) },
           orderBy: { id: 'asc' },
           select: {
             id: true,
@@ -62,29 +208,30 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
             createdAt: true,
           },
         }),
-        prisma.ticketEvent.findMany({
-          where: { ticketId: ticket.id, ...visible },
-          orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
-          select: {
-            id: true,
-            type: true,
-            action: true,
-            from: true,
-            to: true,
-            data: true,
-            isInternal: true,
-            createdAt: true,
-            actor: { select: { name: true } },
-          },
-        }),
+        prisma.$queryRaw<EventRow[]>`
+          SELECT e."id", e."type", e."action", e."from", e."to", e."data", e."isInternal", e."createdAt",
+                 u."name" AS "actorName"
+          FROM "TicketEvent" e LEFT JOIN "User" u ON u."id" = e."actorId"
+          WHERE e."ticketId" = ${scoped.id} ${staffOnly(actor, Prisma.sql`AND e."isInternal" = false`)}
+          ORDER BY e."createdAt", e."id"`,
         deps.settings.get(),
       ]);
+      const row = rows[0];
+      if (!row) throw notFound();
+      const ticket = toTicket(row);
       const rule = { reopenWindowDays: settings.reopenWindowDays };
       return {
         ticket,
-        comments,
+        comments: comments.map(({ authorId, authorName, authorRole, ...comment }) => ({
+          ...comment,
+          author: authorId === null ? null : { id: authorId, name: authorName ?? '', role: authorRole as Role },
+        })),
         attachments,
-        events,
+        events: events.map(({ actorName, id, ...event }) => ({
+          ...event,
+          id: BigInt(id),
+          actor: actorName === null ? null : { name: actorName },
+        })),
         actions: allowedActions(actor, ticket, rule),
         commentRights: commentRights(actor, ticket),
         canEditClassification: canEditClassification(actor) && !isFinal(ticket.status) && ticket.deletedAt === null,

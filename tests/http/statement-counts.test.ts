@@ -1,0 +1,101 @@
+// SQL statements per page: a handful, and never growing with the data (comments on a ticket, rows in
+// a list). Counted over real requests, once the per-process copies of reference data are warm.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installQueryLog, type LoggedQuery, recordQueries } from '../../bench/query-log.js';
+import type { Actor } from '../../src/tickets/tickets.policy.js';
+import { type Agent, createTestApp, loginAs, type TestApp } from '../helpers/app.js';
+import { createDepartment, createUser } from '../helpers/factories.js';
+import { ticketPath } from '../helpers/tickets.js';
+
+let t: TestApp;
+let support: Agent;
+let technician: Agent;
+let client: Agent;
+let small: number;
+let big: number;
+
+async function statementsOf(agent: Agent, path: string): Promise<LoggedQuery[]> {
+  await agent.get(path); // warms the per-process copies (reference data, settings)
+  let status = 0;
+  const log = await recordQueries(async () => {
+    status = (await agent.get(path)).status;
+  });
+  expect(status, path).toBe(200);
+  // The session's expiry is re-stamped at most once a minute per session, not per request.
+  return log.filter((q) => !/^\s*UPDATE "session"/.test(q.text));
+}
+const describeAll = (log: LoggedQuery[]) => log.map((q) => q.text.replace(/\s+/g, ' ').slice(0, 90)).join('\n');
+
+beforeAll(async () => {
+  installQueryLog();
+  t = await createTestApp({ UPLOAD_DIR: `/tmp/centinela-statements-${process.pid}` });
+  const { prisma } = t.db;
+  const department = await createDepartment(prisma, 'CCTV');
+  const categoryId = (await prisma.category.create({ data: { name: 'Cámaras', departmentId: department.id } })).id;
+  const clientUser = await createUser(prisma, { role: 'CLIENT' });
+  const supportUser = await createUser(prisma, { role: 'SUPPORT' });
+  const techUser = await createUser(prisma, { role: 'TECHNICIAN' });
+  const { tickets } = t.services;
+  const asClient: Actor = clientUser;
+  const asSupport: Actor = supportUser;
+  const file = (subject: string) =>
+    tickets.create(
+      asClient,
+      { subject, description: 'Sin imagen.', categoryId, priority: 'HIGH', requesterId: null },
+      [],
+    );
+  const assign = async (number: number) => {
+    const { version } = await prisma.ticket.findUniqueOrThrow({ where: { number } });
+    await tickets.transitionTicket(asSupport, number, 'assign', {
+      version,
+      categoryId,
+      priority: 'HIGH',
+      technicianId: techUser.id,
+      departmentId: null,
+    });
+  };
+  small = await file('Cámara 1');
+  big = await file('Cámara 2');
+  for (const number of [small, big]) await assign(number);
+  for (let i = 0; i < 2; i++)
+    await tickets.addComment(asSupport, small, { body: `Nota ${i}`, internal: i % 2 === 0 }, []);
+  for (let i = 0; i < 60; i++)
+    await tickets.addComment(asSupport, big, { body: `Nota ${i}`, internal: i % 3 === 0 }, []);
+  for (let i = 0; i < 70; i++) await file(`Otra cámara ${i}`);
+  support = await loginAs(t.app, supportUser.email);
+  technician = await loginAs(t.app, techUser.email);
+  client = await loginAs(t.app, clientUser.email);
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('statements per request', () => {
+  it('the queue: at most 5, the same on the first and the second page', async () => {
+    const first = await statementsOf(support, '/queue');
+    expect(first.length, describeAll(first)).toBeLessThanOrEqual(5);
+    const page = await support.get('/queue');
+    const next = /href="(\?[^"]*after=[^"]*)" rel="next"/.exec(page.text)?.[1]?.replace(/&amp;/g, '&');
+    expect(next).toBeDefined();
+    const second = await statementsOf(support, `/queue${next}`);
+    expect(second.length, describeAll(second)).toBe(first.length);
+  });
+
+  it('the ticket page: at most 8, whatever the number of comments', async () => {
+    const few = await statementsOf(support, ticketPath(small));
+    const many = await statementsOf(support, ticketPath(big));
+    expect(many.length, describeAll(many)).toBeLessThanOrEqual(8);
+    expect(many.length).toBe(few.length);
+    const asTechnician = await statementsOf(technician, ticketPath(big));
+    expect(asTechnician.length, describeAll(asTechnician)).toBeLessThanOrEqual(8);
+    const asClient = await statementsOf(client, ticketPath(big));
+    expect(asClient.length, describeAll(asClient)).toBeLessThanOrEqual(8);
+  });
+
+  it("the technician's work list and the client's list: at most 5", async () => {
+    const work = await statementsOf(technician, '/work');
+    expect(work.length, describeAll(work)).toBeLessThanOrEqual(5);
+    const mine = await statementsOf(client, '/tickets');
+    expect(mine.length, describeAll(mine)).toBeLessThanOrEqual(5);
+  });
+});
