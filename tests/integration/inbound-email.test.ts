@@ -5,7 +5,6 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app.js';
 import { createLocalStorage } from '../../src/attachments/storage.js';
 import type { Env } from '../../src/config/env.js';
 import { createImapPoller } from '../../src/inbound/imap-poller.js';
@@ -492,7 +491,7 @@ describe.skipIf(skipImap)(imapSuiteTitle('incoming e-mail over IMAP'), () => {
     });
 
     it('runs as an app job only when IMAP_URL is set, and stops cleanly', async () => {
-      const jobsOf = (env: Partial<Env>) => createApp({ ...t.ctx, env: { ...t.ctx.env, ...env } }).locals.jobs as Job[];
+      const jobsOf = (env: Partial<Env>): Job[] => createServices({ ...t.ctx, env: { ...t.ctx.env, ...env } }).jobs;
       expect(jobsOf({}).map((job) => job.name)).not.toContain('inbound-mail');
       const job = jobsOf({ IMAP_URL: imap.url, IMAP_POLL_SECONDS: 5 }).find((j) => j.name === 'inbound-mail');
       expect(job?.everyMs).toBe(5_000);
