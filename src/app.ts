@@ -25,6 +25,7 @@ import { removeOrphanFiles } from './jobs/orphan-files.js';
 import type { Job } from './jobs/scheduler.js';
 import { assetMounts } from './lib/assets.js';
 import { projectPath } from './lib/paths.js';
+import { createAppMailWorker } from './mail-worker.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { baseLocals, localsMiddleware } from './middleware/locals.js';
 import { securityHeaders } from './middleware/security.js';
@@ -34,7 +35,7 @@ import { createLiveHub } from './notifications/live.js';
 import { mailRouter } from './notifications/mail.routes.js';
 import { createMailService } from './notifications/mail.service.js';
 import { notificationsRouter } from './notifications/notifications.routes.js';
-import { createMailWorker, mailJob } from './notifications/worker.js';
+import { mailJob } from './notifications/worker.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
 import { setupRouter } from './setup/setup.routes.js';
 import { createTicketLists } from './tickets/tickets.lists.js';
@@ -112,7 +113,7 @@ export function createApp(
   app.use(notFoundHandler);
   app.use(errorHandler);
   app.locals.jobs = [
-    mailJob(createMailWorker(ctx), live),
+    mailJob(createAppMailWorker(ctx), live),
     { name: 'auto-close', everyMs: 10 * 60_000, run: () => tickets.autoCloseResolved() },
     { name: 'orphan-files', everyMs: 60 * 60_000, run: () => removeOrphanFiles(ctx.db.prisma, storage) },
   ] satisfies Job[];
