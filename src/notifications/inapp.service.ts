@@ -108,7 +108,7 @@ export async function recordInApp(
     const ticket = delivery.content.ticket;
     if (!ticket) continue;
     for (const recipient of delivery.recipients) {
-      if (recipient.userId === null) continue;
+      if (recipient.userId === null || recipient.isActor) continue;
       outboxIds.push(String(row.id));
       ticketIds.push(row.ticketId);
       userIds.push(recipient.userId);
