@@ -4,7 +4,7 @@
 // `isInternal: false`, so an internal note, a rejection reason or a technician's unapproved
 // proposal can never reach a message, whoever receives it. The one exception is an internal note
 // quoted to the staff it mentions: that audience is checked here to hold only staff who can see
-// the ticket (the tickets policy's own scope, asked set-based), and the note is quoted only when
+// the ticket (the tickets policy's own scope, asked for the whole batch at once), and the note is quoted only when
 // every recipient is staff.
 //
 // A batch costs a bounded number of statements whatever its size: tickets, people, support staff,
@@ -381,36 +381,44 @@ async function quotesFor(
 
 /**
  * Re-checked at send time: a client, or staff who cannot open the ticket, never reads its notes.
- * Set-based: one query per distinct scope (all support and admins share one; a technician's names
- * them), each asking the tickets policy's own `ticketScopeFor` for every ticket of the batch at once.
+ * Set-based, asking the tickets policy's own `ticketScopeFor`: one query ORs, per person, "these
+ * tickets, within this person's scope". A ticket found belongs to the one person who asked for it
+ * in that query, so a query holds each ticket once; a second query is needed only for a ticket
+ * whose notes mention two staff members in the same batch (a third for three, and so on).
  */
 async function staffWhoSee(prisma: PrismaClient, pairs: { person: Person; ticketId: number }[]): Promise<Set<string>> {
-  const groups = new Map<
-    string,
-    { scope: ReturnType<typeof ticketScopeFor>; people: Person[]; tickets: Set<number> }
-  >();
+  const rounds: Map<number, Person>[] = [];
+  const asked = new Set<string>();
   for (const { person, ticketId } of pairs) {
-    if (!person.isActive || !canSeeInternal(person)) continue;
-    const scope = ticketScopeFor(person);
-    const key = JSON.stringify(scope);
-    const group = groups.get(key) ?? { scope, people: [], tickets: new Set<number>() };
-    if (!group.people.includes(person)) group.people.push(person);
-    group.tickets.add(ticketId);
-    groups.set(key, group);
+    const key = pairKey(person.id, ticketId);
+    if (!person.isActive || !canSeeInternal(person) || asked.has(key)) continue;
+    asked.add(key);
+    let round = rounds.find((r) => !r.has(ticketId));
+    if (!round) {
+      round = new Map();
+      rounds.push(round);
+    }
+    round.set(ticketId, person);
   }
-  const wanted = new Set(pairs.map(({ person, ticketId }) => pairKey(person.id, ticketId)));
   const visible = new Set<string>();
-  for (const group of groups.values()) {
+  for (const round of rounds) {
+    const byPerson = new Map<number, { person: Person; ticketIds: number[] }>();
+    for (const [ticketId, person] of round) {
+      const entry = byPerson.get(person.id) ?? { person, ticketIds: [] };
+      entry.ticketIds.push(ticketId);
+      byPerson.set(person.id, entry);
+    }
     const seen = await prisma.ticket.findMany({
-      where: { AND: [{ id: { in: [...group.tickets] } }, group.scope] },
+      where: {
+        OR: [...byPerson.values()].map(({ person, ticketIds }) => ({
+          AND: [{ id: { in: ticketIds } }, ticketScopeFor(person)],
+        })),
+      },
       select: { id: true },
     });
-    // The scope is the same for everyone in the group: what one of them sees, all of them see.
     for (const { id } of seen) {
-      for (const person of group.people) {
-        const key = pairKey(person.id, id);
-        if (wanted.has(key)) visible.add(key);
-      }
+      const person = round.get(id);
+      if (person) visible.add(pairKey(person.id, id));
     }
   }
   return visible;

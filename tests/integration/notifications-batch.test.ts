@@ -26,6 +26,7 @@ let categoryId: number;
 let clients: Actor[];
 let support: Actor;
 let tech: Actor & { email: string };
+let otherTech: Actor & { email: string };
 
 const actorOf = (u: { id: number; role: Actor['role']; organizationId: number | null; email: string }) => ({
   id: u.id,
@@ -102,6 +103,7 @@ beforeAll(async () => {
   support = actorOf(await createUser(prisma, { role: 'SUPPORT' }));
   await createUser(prisma, { role: 'SUPPORT' });
   tech = actorOf(await createUser(prisma, { role: 'TECHNICIAN', email: 'tito@taller.example' }));
+  otherTech = actorOf(await createUser(prisma, { role: 'TECHNICIAN', email: 'otto@taller.example' }));
 });
 afterAll(async () => {
   await smtp.close();
@@ -169,5 +171,52 @@ describe('when one row of a batch cannot be recorded', () => {
     expect(waiting.map((row) => row.topic)).toEqual([INBOUND_REJECTED_TOPIC]);
     expect(waiting[0]?.attempts).toBe(1);
     expect(waiting[0]?.lastError).toMatch(/too long|column/i);
+  }, 60_000);
+});
+
+describe('when one batch mentions two technicians on two tickets, each assigned one of them', () => {
+  it('quotes each note only to the technician who can open its ticket', async () => {
+    const numbers: number[] = [];
+    for (const assignee of [tech, otherTech]) {
+      const client = clients[0] as Actor;
+      const number = await service.create(
+        client,
+        {
+          subject: `Sensor ${assignee.email}`,
+          description: 'Falla.',
+          categoryId,
+          priority: 'LOW',
+          requesterId: client.id,
+        },
+        [],
+      );
+      await step(support, number, 'assign', {
+        categoryId,
+        priority: 'LOW',
+        technicianId: assignee.id,
+        departmentId: null,
+      });
+      numbers.push(number);
+    }
+    for (const number of numbers) {
+      await service.addComment(support, number, { body: `@tito @otto NOTA-${number}`, internal: true }, []);
+    }
+    const worker = createAppMailWorker(t.ctx);
+    await worker.drain();
+    worker.close();
+    const mentions = await t.db.prisma.emailMessage.findMany({
+      where: { topic: 'comment.internal' },
+      orderBy: { id: 'desc' },
+      take: 10,
+    });
+    const byTicket = async (number: number) => {
+      const { id } = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
+      return mentions.filter((m) => m.ticketId === id);
+    };
+    const [first, second] = [await byTicket(numbers[0] as number), await byTicket(numbers[1] as number)];
+    expect(first.map((m) => m.toAddress)).toEqual([tech.email]);
+    expect(first[0]?.text).toContain(`NOTA-${numbers[0]}`);
+    expect(second.map((m) => m.toAddress)).toEqual([otherTech.email]);
+    expect(second[0]?.text).toContain(`NOTA-${numbers[1]}`);
   }, 60_000);
 });
