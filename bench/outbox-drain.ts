@@ -170,6 +170,19 @@ async function main() {
   const target = new URL(serverUrl);
   target.pathname = `/${name}`;
   const db = connectDatabase({ url: target.toString(), poolSize: 10 });
+  const dropDatabase = async () => {
+    const cleanup = new pg.Client({ connectionString: serverUrl });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    await cleanup.end();
+  };
+  // Interrupted (Ctrl-C, a timeout): the database goes anyway.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error('Interrupted; removing the benchmark database.');
+      void dropDatabase().finally(() => process.exit(130));
+    });
+  }
   const uploadDir = await mkdtemp(path.join(os.tmpdir(), 'centinela-bench-outbox-'));
   const smtp = await startTestSmtp();
   try {
@@ -205,10 +218,7 @@ async function main() {
   } finally {
     await smtp.close();
     await db.close();
-    const cleanup = new pg.Client({ connectionString: serverUrl });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await cleanup.end();
+    await dropDatabase();
     await rm(uploadDir, { recursive: true, force: true });
   }
 }
