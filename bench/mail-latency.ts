@@ -17,8 +17,8 @@ import { hashPassword } from '../src/lib/password.js';
 import { createAppMailWorker } from '../src/mail-worker.js';
 import { createLiveHub } from '../src/notifications/live.js';
 import { mailJob } from '../src/notifications/worker.js';
+import { createServices } from '../src/services.js';
 import { SettingsService } from '../src/settings/settings.service.js';
-import { createTicketsService } from '../src/tickets/tickets.service.js';
 import { type ReceivedMail, startTestSmtp } from '../tests/helpers/smtp.js';
 
 export type LatencySummary = { label: string; samples: number; p50: number; p95: number; p99: number; max: number };
@@ -69,7 +69,7 @@ export async function measureMailLatency(db: Database, samples: number): Promise
     const support = await db.prisma.user.create({
       data: { email: 'bench-support@example.test', name: 'Bench Support', role: 'SUPPORT', passwordHash },
     });
-    const tickets = createTicketsService(ctx, createLocalStorage(uploadDir));
+    const tickets = createServices(ctx, { storage: createLocalStorage(uploadDir) }).tickets;
     const clientActor = { id: client.id, role: client.role, organizationId: organization.id, isOrgManager: false };
     const supportActor = { id: support.id, role: support.role, organizationId: null, isOrgManager: false };
     const number = await tickets.create(

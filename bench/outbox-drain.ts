@@ -18,13 +18,14 @@ import { pino } from 'pino';
 import { createLocalStorage } from '../src/attachments/storage.js';
 import { migrate } from '../src/bootstrap.js';
 import { loadEnv } from '../src/config/env.js';
+import type { AppContext } from '../src/context.js';
 import { connectDatabase, type Database } from '../src/db/database.js';
 import { hashPassword } from '../src/lib/password.js';
 import { createAppMailWorker } from '../src/mail-worker.js';
+import { createServices } from '../src/services.js';
 import { SettingsService } from '../src/settings/settings.service.js';
 import type { TicketAction } from '../src/tickets/ticket-lifecycle.js';
 import type { Actor } from '../src/tickets/tickets.policy.js';
-import { createTicketsService } from '../src/tickets/tickets.service.js';
 import { startTestSmtp } from '../tests/helpers/smtp.js';
 import { installQueryLog, queriesSoFar } from './query-log.js';
 
@@ -80,9 +81,9 @@ async function seedPeople(db: Database) {
   return { categoryId: category.id, support: of('SUPPORT'), techs: of('TECHNICIAN'), clients: of('CLIENT') };
 }
 
-async function fillOutbox(db: Database, ctx: Parameters<typeof createTicketsService>[0], uploadDir: string) {
+async function fillOutbox(db: Database, ctx: AppContext, uploadDir: string) {
   const people = await seedPeople(db);
-  const service = createTicketsService(ctx, createLocalStorage(uploadDir));
+  const service = createServices(ctx, { storage: createLocalStorage(uploadDir) }).tickets;
   const step = async (actor: Actor, number: number, action: TicketAction, input: Record<string, unknown> = {}) => {
     const { version } = await db.prisma.ticket.findUniqueOrThrow({ where: { number }, select: { version: true } });
     await service.transitionTicket(actor, number, action, { version, ...input } as never);

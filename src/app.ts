@@ -1,11 +1,11 @@
 // createApp(): middleware → routers → not found → error handler. Tests import this directly.
+// Services come from the composition root (services.ts): built once, handed to the routers.
 
 import { randomUUID } from 'node:crypto';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
 import { accountRouter } from './account/account.routes.js';
 import { adminRouter } from './admin/admin.routes.js';
-import { createLocalStorage } from './attachments/storage.js';
 import { createAccountService } from './auth/account.service.js';
 import { type AccountThrottle, createAccountThrottle } from './auth/account-throttle.js';
 import { authRouter } from './auth/auth.routes.js';
@@ -15,38 +15,26 @@ import { configurePassport } from './auth/passport.js';
 import { recoveryRouter } from './auth/recovery.routes.js';
 import { redactTokensInRequestLog } from './auth/user-tokens.js';
 import type { AppContext } from './context.js';
-import { createDepartmentsService } from './departments/departments.service.js';
 import { healthRouter } from './health/health.routes.js';
-import { createImapPoller } from './inbound/imap-poller.js';
 import { inboundRouter } from './inbound/inbound.routes.js';
-import { createInboundService } from './inbound/inbound.service.js';
 import { createInboundLog } from './inbound/inbound-log.js';
-import { removeOrphanFiles } from './jobs/orphan-files.js';
-import type { Job } from './jobs/scheduler.js';
 import { assetMounts } from './lib/assets.js';
 import { projectPath } from './lib/paths.js';
-import { createAppMailWorker } from './mail-worker.js';
 import { errorHandler, notFoundHandler } from './middleware/error-handler.js';
 import { baseLocals, localsMiddleware } from './middleware/locals.js';
 import { securityHeaders } from './middleware/security.js';
 import { saveSessionBeforeRedirect, sessionMiddleware } from './middleware/session.js';
-import { createInAppNotifications } from './notifications/inapp.service.js';
-import { createLiveHub } from './notifications/live.js';
 import { mailRouter } from './notifications/mail.routes.js';
-import { createMailService } from './notifications/mail.service.js';
 import { notificationsRouter } from './notifications/notifications.routes.js';
-import { mailJob } from './notifications/worker.js';
-import { createOrganizationsService } from './organizations/organizations.service.js';
+import { createServices, type Services } from './services.js';
 import { setupRouter } from './setup/setup.routes.js';
-import { createTicketLists } from './tickets/tickets.lists.js';
 import { ticketsRouter } from './tickets/tickets.routes.js';
-import { createTicketsService } from './tickets/tickets.service.js';
-import { createUsersService } from './users/users.service.js';
 
 export function createApp(
   ctx: AppContext,
-  options: { loginThrottle?: LoginThrottle; accountThrottle?: AccountThrottle } = {},
+  options: { services?: Services; loginThrottle?: LoginThrottle; accountThrottle?: AccountThrottle } = {},
 ) {
+  const services = options.services ?? createServices(ctx);
   const app = express();
   app.set('trust proxy', ctx.env.TRUST_PROXY);
   app.set('view engine', 'ejs');
@@ -85,8 +73,6 @@ export function createApp(
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(localsMiddleware(ctx));
-  const live = createLiveHub(ctx.db, ctx.logger);
-  app.locals.live = live;
 
   app.use(authRouter(ctx, auth, passport));
   app.use(
@@ -94,43 +80,13 @@ export function createApp(
   );
   app.use(setupRouter(ctx));
   app.use(accountRouter(ctx));
-  const storage = createLocalStorage(ctx.env.UPLOAD_DIR);
-  const tickets = createTicketsService(ctx, storage);
-  app.use(ticketsRouter(ctx, tickets, createTicketLists(ctx), storage));
-  app.use(notificationsRouter(ctx, createInAppNotifications(ctx.db.prisma), live, tickets));
-  app.use('/admin/mail', mailRouter(ctx, createMailService(ctx)));
+  app.use(ticketsRouter(ctx, services));
+  app.use(notificationsRouter(ctx, services.inApp, services.live, services.tickets));
+  app.use('/admin/mail', mailRouter(ctx, services.mail));
   app.use('/admin/inbound', inboundRouter(ctx, createInboundLog(ctx)));
-  app.use(
-    '/admin',
-    adminRouter(ctx, {
-      users: createUsersService(ctx),
-      organizations: createOrganizationsService(ctx),
-      departments: createDepartmentsService(ctx),
-      storage,
-    }),
-  );
+  app.use('/admin', adminRouter(ctx, services));
 
   app.use(notFoundHandler);
   app.use(errorHandler);
-  app.locals.jobs = [
-    mailJob(createAppMailWorker(ctx), live),
-    { name: 'auto-close', everyMs: 10 * 60_000, run: () => tickets.autoCloseResolved() },
-    { name: 'orphan-files', everyMs: 60 * 60_000, run: () => removeOrphanFiles(ctx.db.prisma, storage) },
-  ] satisfies Job[];
-  if (ctx.env.IMAP_URL) {
-    const inbound = createInboundService(ctx, tickets, storage);
-    const poller = createImapPoller({
-      url: ctx.env.IMAP_URL,
-      folder: ctx.env.IMAP_FOLDER,
-      logger: ctx.logger,
-      process: (raw) => inbound.processMessage(raw),
-    });
-    (app.locals.jobs as Job[]).push({
-      name: 'inbound-mail',
-      everyMs: ctx.env.IMAP_POLL_SECONDS * 1000,
-      run: () => poller.tick(),
-      stop: () => poller.stop(),
-    });
-  }
   return app;
 }

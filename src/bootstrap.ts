@@ -2,7 +2,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createLocalStorage } from './attachments/storage.js';
 import type { Env } from './config/env.js';
 import type { AppContext } from './context.js';
 import type { Database } from './db/database.js';
@@ -10,9 +9,9 @@ import { applyMigrations } from './db/migrations.js';
 import { demoAccounts, isDatabaseEmpty, seedDemoData } from './demo/demo.service.js';
 import { seedDemoTickets } from './demo/demo-tickets.js';
 import { createLogger, type Logger } from './lib/logger.js';
+import { createServices } from './services.js';
 import { SettingsService } from './settings/settings.service.js';
 import { issueSetupToken } from './setup/setup.service.js';
-import { createTicketsService } from './tickets/tickets.service.js';
 
 /** A tickets service for start-up work (demo tickets), outside any request. */
 function ticketsServiceFor(env: Env, db: Database) {
@@ -23,7 +22,7 @@ function ticketsServiceFor(env: Env, db: Database) {
     settings: new SettingsService(db.prisma),
     sessionSecret: 'unused-outside-requests-unused-outside',
   };
-  return createTicketsService(ctx, createLocalStorage(env.UPLOAD_DIR));
+  return createServices(ctx).tickets;
 }
 
 /** SESSION_SECRET, or one generated once and kept in DATA_DIR (so restarts keep sessions). */

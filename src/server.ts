@@ -4,9 +4,9 @@ import { createApp } from './app.js';
 import { migrate, prepareFirstRun, resolveSessionSecret } from './bootstrap.js';
 import { ConfigError, loadEnv } from './config/env.js';
 import { openDatabase } from './db/database.js';
-import { type Job, startJobs } from './jobs/scheduler.js';
+import { startJobs } from './jobs/scheduler.js';
 import { createLogger } from './lib/logger.js';
-import type { LiveHub } from './notifications/live.js';
+import { createServices } from './services.js';
 import { SettingsService } from './settings/settings.service.js';
 
 const started = performance.now();
@@ -31,7 +31,9 @@ await migrate(db, logger);
 const sessionSecret = await resolveSessionSecret(env);
 const baseUrl = env.BASE_URL ?? `http://localhost:${env.PORT}`;
 await prepareFirstRun({ env, db, baseUrl, print: (text) => console.log(text) });
-const app = createApp({ env, db, logger, settings: new SettingsService(db.prisma), sessionSecret });
+const ctx = { env, db, logger, settings: new SettingsService(db.prisma), sessionSecret };
+const services = createServices(ctx);
+const app = createApp(ctx, { services });
 
 const server: Server = app.listen(env.PORT, env.HOST, () => {
   logger.info(
@@ -46,7 +48,7 @@ const server: Server = app.listen(env.PORT, env.HOST, () => {
     `Centinela is running at ${baseUrl} (${db.isEmbedded ? 'embedded database in ' + env.DATA_DIR : 'PostgreSQL server'})`,
   );
 });
-const jobs = startJobs(app.locals.jobs as Job[], logger);
+const jobs = startJobs(services.jobs, logger);
 server.on('error', (error) => {
   logger.fatal({ err: error }, 'cannot listen');
   console.error(`Cannot listen on port ${env.PORT}: ${error.message}`);
@@ -62,7 +64,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
   // Ends the live streams too, which would otherwise keep server.close() waiting.
-  await (app.locals.live as LiveHub).close();
+  await services.live.close();
   server.close(async () => {
     await jobs.stop();
     await db.close().catch((error) => logger.error({ err: error }, 'error while closing the database'));

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { AppError } from '../lib/errors.js';
 import { hashPassword } from '../lib/password.js';
-import { deleteTicketsInTx } from '../tickets/tickets.service.js';
+import { deleteTicketsInTx } from '../tickets/ticket-bin.js';
 
 export const demoAccounts = [
   { email: 'admin@demo.local', name: 'Ana Administradora', role: 'ADMIN' },

@@ -296,7 +296,7 @@ export function createInboundService(
           return { status: 'IGNORED', reason: 'duplicate', ticketNumber: null, duplicate: true };
         if (!(error instanceof AppError)) throw error;
         // A ticket changed while we wrote (stale version): let the next poll try again.
-        if (error.messageKey === 'tickets.errors.stale') throw error;
+        if (error.code === 'STALE') throw error;
         // Not theirs to see: answer as if the ticket did not exist for them.
         if (error.code === 'NOT_FOUND') return recordOnly(log, 'REJECTED', 'not-allowed', replyTo('notAllowed', user));
         const closed = ['RESOLVED', 'CLOSED', 'CANCELLED'].includes(thread.status);
@@ -351,7 +351,7 @@ export function createInboundService(
       try {
         return await handle(raw);
       } catch (error) {
-        if (error instanceof AppError && error.messageKey === 'tickets.errors.stale') throw error;
+        if (error instanceof AppError && error.code === 'STALE') throw error;
         // A message that fails for good is recorded as FAILED, so it does not fail on every poll.
         ctx.logger.error({ err: error }, 'inbound e-mail failed');
         let mail: ParsedMail | null = null;

@@ -1,10 +1,9 @@
 // Which ticket an e-mail answers: a Message-ID of ours in In-Reply-To/References (the mail it
 // replies to), an inbound message already filed on a ticket, or a `[TKT-1234]` tag in the subject.
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { parseSubjectTag } from '../tickets/ticket-number.js';
 
 export type ThreadTicket = { id: number; number: number; status: string };
-
-const subjectTag = /\[TKT-(\d{1,9})\]/i;
 
 /** The outbox ids of our own Message-IDs (`<outbox-<id>-<user>@<our host>>`) among `ids`. */
 export function outboxIdsIn(ids: string[], baseUrl: string): bigint[] {
@@ -48,7 +47,7 @@ export async function findThreadTicket(
       if (ticket) return ticket;
     }
   }
-  const tagged = subjectTag.exec(mail.subject)?.[1];
-  if (tagged) return prisma.ticket.findFirst({ where: { number: Number(tagged), ...live }, select });
+  const tagged = parseSubjectTag(mail.subject);
+  if (tagged !== null) return prisma.ticket.findFirst({ where: { number: tagged, ...live }, select });
   return null;
 }

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'UNAUTHENTICATED'
   | 'CONFLICT'
+  /** The form was made from an older version of the object: someone changed it meanwhile. */
+  | 'STALE'
   | 'RATE_LIMITED'
   | 'CSRF';
 
@@ -17,6 +19,7 @@ const statusByCode: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   UNAUTHENTICATED: 401,
   CONFLICT: 409,
+  STALE: 409,
   RATE_LIMITED: 429,
   CSRF: 403,
 };

@@ -70,7 +70,7 @@ export async function errorHandler(error: unknown, req: Request, res: Response, 
   }
   // A refused action (conflict) on a form goes back to the page it came from, with the reason.
   const back = sameOriginReferer(req);
-  if (appError?.code === 'CONFLICT' && req.method === 'POST' && back && req.session) {
+  if ((appError?.code === 'CONFLICT' || appError?.code === 'STALE') && req.method === 'POST' && back && req.session) {
     flash(req, 'danger', appError.messageKey, appError.options.params);
     res.redirect(303, back);
     return;

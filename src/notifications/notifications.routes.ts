@@ -8,8 +8,9 @@ import { idParam } from '../lib/params.js';
 import { requireAuth } from '../middleware/auth.js';
 import { formBody } from '../middleware/body.js';
 import { csrfProtection } from '../middleware/csrf.js';
+import { formatTicketNumber, parseTicketNumber } from '../tickets/ticket-number.js';
 import { canSeeInternal } from '../tickets/tickets.policy.js';
-import { formatTicketNumber, type TicketsService } from '../tickets/tickets.service.js';
+import type { TicketsService } from '../tickets/tickets.service.js';
 import type { InAppNotifications } from './inapp.service.js';
 import type { LiveEvent, LiveHub } from './live.js';
 
@@ -50,10 +51,10 @@ export function notificationsRouter(
     const user = me(req);
     let watchedTicketId: number | null = null;
     if (req.query.ticket !== undefined) {
-      const match = /^(?:TKT-)?(\d{1,9})$/i.exec(String(req.query.ticket));
-      if (!match) throw notFound();
+      const number = parseTicketNumber(req.query.ticket);
+      if (number === null) throw notFound();
       // The same scope as the ticket page: a stream cannot learn about a ticket its user cannot see.
-      watchedTicketId = await tickets.visibleTicketId(user, Number(match[1]));
+      watchedTicketId = await tickets.visibleTicketId(user, number);
     }
 
     res.writeHead(200, {

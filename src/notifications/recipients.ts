@@ -12,6 +12,7 @@
 // memory per row.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Role } from '../generated/prisma/enums.js';
+import { isTicketAction, lifecycle } from '../tickets/ticket-lifecycle.js';
 import { canSeeInternal, ticketScopeFor } from '../tickets/tickets.policy.js';
 import type { DirectResolvers } from './direct.js';
 
@@ -107,23 +108,6 @@ export function audiencesFor(
         { userIds: [num(payload.requesterId) ?? ticket.requesterId], kind: 'createdRequester', evenTheActor: true },
         { support: true, kind: 'createdSupport' },
       ];
-    case 'ticket.assign':
-    case 'ticket.reassign':
-      return [{ userIds: [num(payload.assigneeId)], kind: 'assigned' }];
-    case 'ticket.submit_solution':
-      return [{ support: true, kind: 'solutionSubmitted' }];
-    case 'ticket.approve_solution':
-    case 'ticket.resolve_direct':
-      return [{ userIds: [ticket.requesterId], kind: 'resolved' }];
-    case 'ticket.hold':
-      return [{ userIds: [ticket.requesterId], kind: 'onHold' }];
-    case 'ticket.close':
-    case 'ticket.confirm':
-      return [{ userIds: [ticket.requesterId], kind: 'closed' }];
-    case 'ticket.reopen':
-      return [{ support: true, userIds: [assigneeId], kind: 'reopened' }];
-    case 'ticket.cancel':
-      return [{ userIds: [ticket.requesterId], kind: 'cancelled' }];
     case 'comment.public':
       if (actorRole === 'CLIENT') {
         return assigneeId !== null
@@ -133,20 +117,21 @@ export function audiencesFor(
       return [{ userIds: [ticket.requesterId], kind: 'commentFromStaff' }];
     case 'comment.internal':
       return [{ userIds: numList(payload.mentionedUserIds), kind: 'mentioned', staffWhoSeeIt: true }];
-    default:
-      // ticket.classified, start, resume, reject_solution: no e-mail.
-      return [];
+    default: {
+      // A lifecycle action: its record in the table says who hears about it (maybe nobody).
+      const action = topic.startsWith('ticket.') ? topic.slice('ticket.'.length) : '';
+      if (!isTicketAction(action)) return [];
+      return lifecycle[action].notify.map((rule) =>
+        rule.audience === 'support'
+          ? { support: true, kind: rule.kind as EmailKind }
+          : {
+              userIds: [rule.audience === 'requester' ? ticket.requesterId : assigneeId],
+              kind: rule.kind as EmailKind,
+            },
+      );
+    }
   }
 }
-
-/** Topics whose message quotes the public comment the actor wrote with the change. */
-const quotesActorComment = new Set([
-  'ticket.approve_solution',
-  'ticket.resolve_direct',
-  'ticket.hold',
-  'ticket.reopen',
-  'ticket.cancel',
-]);
 
 /** What the batch's rules need to know of a person (recipients, actors). */
 const personSelect = { ...userSelect, isActive: true, organizationId: true, isOrgManager: true } as const;
@@ -308,37 +293,22 @@ async function resolveTicketDeliveries(prisma: PrismaClient, rows: OutboxRow[]):
   return result;
 }
 
-/** The comment each row's message quotes: at most three queries for the whole batch. */
+/** The comment each row's message quotes: at most two queries for the whole batch. */
 async function quotesFor(
   prisma: PrismaClient,
-  drafts: {
-    plan: { row: OutboxRow; ticket: TicketFacts; actorId: number | null };
-    recipients: Map<number, Recipient>;
-  }[],
+  drafts: { plan: { row: OutboxRow; ticket: TicketFacts }; recipients: Map<number, Recipient> }[],
 ): Promise<Map<bigint, string>> {
   const publicById: { rowId: bigint; commentId: number; ticketId: number }[] = [];
   const internalById: { rowId: bigint; commentId: number; ticketId: number }[] = [];
-  const byActor: { rowId: bigint; ticketId: number; authorId: number; until: Date }[] = [];
   for (const { plan, recipients } of drafts) {
-    const { row, ticket, actorId } = plan;
+    const { row, ticket } = plan;
     const commentId = num(row.payload.commentId);
-    if (row.topic === 'comment.public' && commentId !== null) {
+    if (commentId === null) continue;
+    if (row.topic !== 'comment.internal') {
+      // A public comment written with the change (a reply, a solution, a hold or cancel reason).
       publicById.push({ rowId: row.id, commentId, ticketId: ticket.id });
-    } else if (
-      row.topic === 'comment.internal' &&
-      commentId !== null &&
-      recipients.size > 0 &&
-      [...recipients.values()].every((recipient) => canSeeInternal(recipient))
-    ) {
+    } else if (recipients.size > 0 && [...recipients.values()].every((recipient) => canSeeInternal(recipient))) {
       internalById.push({ rowId: row.id, commentId, ticketId: ticket.id });
-    } else if (quotesActorComment.has(row.topic) && actorId !== null) {
-      // Written in the same transaction as the outbox row; a few seconds of slack covers clocks.
-      byActor.push({
-        rowId: row.id,
-        ticketId: ticket.id,
-        authorId: actorId,
-        until: new Date(row.createdAt.getTime() + 5_000),
-      });
     }
   }
   const quotes = new Map<bigint, string>();
@@ -356,24 +326,6 @@ async function quotesFor(
     for (const w of wanted) {
       const comment = byId.get(w.commentId);
       if (comment && comment.ticketId === w.ticketId) quotes.set(w.rowId, comment.body);
-    }
-  }
-  if (byActor.length > 0) {
-    // The newest public comment of each (ticket, author) up to its row's time, one LATERAL lookup
-    // per row on the (ticketId, …) index. Timestamps are UTC wall time (timestamp without zone).
-    const found = await prisma.$queryRaw<{ i: number; body: string }[]>`
-      SELECT w.i::int AS i, c.body
-      FROM unnest(${byActor.map((w) => w.ticketId)}::int[], ${byActor.map((w) => w.authorId)}::int[],
-                  ${byActor.map((w) => w.until.toISOString())}::timestamptz[]) WITH ORDINALITY AS w(ticket_id, author_id, until, i)
-      CROSS JOIN LATERAL (
-        SELECT body FROM "Comment"
-        WHERE "ticketId" = w.ticket_id AND "authorId" = w.author_id AND NOT "isInternal"
-          AND "createdAt" <= (w.until AT TIME ZONE 'UTC')
-        ORDER BY id DESC LIMIT 1
-      ) AS c`;
-    for (const { i, body } of found) {
-      const wanted = byActor[i - 1];
-      if (wanted) quotes.set(wanted.rowId, body);
     }
   }
   return quotes;

@@ -3,7 +3,7 @@
 import ejs from 'ejs';
 import { defaultLanguage, type Language, languageFromDb, translator } from '../lib/i18n.js';
 import { projectPath } from '../lib/paths.js';
-import { formatTicketNumber } from '../tickets/tickets.service.js';
+import { formatTicketNumber } from '../tickets/ticket-number.js';
 import type { EmailKind, NotificationContent } from './recipients.js';
 
 export type RenderedEmail = { subject: string; text: string; html: string };

@@ -5,6 +5,8 @@ import { Prisma } from '../generated/prisma/client.js';
 import { forbidden } from '../lib/errors.js';
 import { escapeLike } from '../lib/like.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
+import { parseTicketNumber } from './ticket-number.js';
+import { finalStatuses, openStatuses, workStatuses } from './ticket-statuses.js';
 import { type Actor, canBrowseQueue, ticketScopeFor } from './tickets.policy.js';
 import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 
@@ -36,9 +38,6 @@ const queueSorts: Record<TQueueFilters['sort'], SortSpec> = {
   newest: { columns: ['createdAt', 'id'], direction: 'DESC' },
   updated: { columns: ['updatedAt', 'id'], direction: 'DESC' },
 };
-
-const openStatuses = ['NEW', 'ASSIGNED', 'IN_PROGRESS', 'ON_HOLD', 'PENDING_VALIDATION', 'REOPENED'] as const;
-const workStatuses = ['ASSIGNED', 'IN_PROGRESS', 'ON_HOLD', 'PENDING_VALIDATION'] as const;
 
 /** A day boundary (YYYY-MM-DD) in the display time zone, as an instant. */
 function dayStart(day: string, timeZone: string, offsetDays = 0): Date {
@@ -88,7 +87,13 @@ export function createTicketLists(ctx: AppContext) {
     if (!canBrowseQueue(actor)) throw forbidden();
     const sort = queueSorts[filters.sort];
     const where: Prisma.Sql[] = [Prisma.sql`t."deletedAt" IS NULL`];
-    if (filters.status) where.push(Prisma.sql`t."status" = ${filters.status}::"TicketStatus"`);
+    if (filters.status === undefined) {
+      where.push(
+        Prisma.sql`t."status" IN (${Prisma.join(openStatuses.map((status) => Prisma.sql`${status}::"TicketStatus"`))})`,
+      );
+    } else if (filters.status !== 'all') {
+      where.push(Prisma.sql`t."status" = ${filters.status}::"TicketStatus"`);
+    }
     if (filters.priority) where.push(Prisma.sql`t."priority" = ${filters.priority}::"Priority"`);
     if (filters.categoryId) where.push(Prisma.sql`t."categoryId" = ${filters.categoryId}`);
     if (filters.departmentId) where.push(Prisma.sql`t."departmentId" = ${filters.departmentId}`);
@@ -99,8 +104,8 @@ export function createTicketLists(ctx: AppContext) {
     if (filters.from) where.push(Prisma.sql`t."createdAt" >= ${dayStart(filters.from, timeZone)}`);
     if (filters.to) where.push(Prisma.sql`t."createdAt" < ${dayStart(filters.to, timeZone, 1)}`);
     if (filters.q) {
-      const number = /^(?:TKT-)?(\d{1,9})$/i.exec(filters.q)?.[1];
-      if (number) where.push(Prisma.sql`t."number" = ${Number(number)}`);
+      const number = parseTicketNumber(filters.q);
+      if (number !== null) where.push(Prisma.sql`t."number" = ${number}`);
       else where.push(Prisma.sql`t."subject" ILIKE ${`%${escapeLike(filters.q)}%`}`);
     }
 
@@ -150,16 +155,16 @@ export function createTicketLists(ctx: AppContext) {
         ? { status: { in: [...openStatuses] } }
         : filters.tab === 'resolved'
           ? { status: 'RESOLVED' }
-          : { status: { in: ['CLOSED', 'CANCELLED'] } };
+          : { status: { in: [...finalStatuses] } };
     const conditions: Prisma.TicketWhereInput[] = [ticketScopeFor(actor), statusFilter];
     if (filters.requesterId) conditions.push({ requesterId: filters.requesterId });
     if (filters.from) conditions.push({ createdAt: { gte: dayStart(filters.from, timeZone) } });
     if (filters.to) conditions.push({ createdAt: { lt: dayStart(filters.to, timeZone, 1) } });
     if (filters.q) {
-      const number = /^(?:TKT-)?(\d{1,9})$/i.exec(filters.q)?.[1];
+      const number = parseTicketNumber(filters.q);
       conditions.push({
         OR: [
-          ...(number ? [{ number: Number(number) }] : []),
+          ...(number !== null ? [{ number }] : []),
           { subject: { contains: escapeLike(filters.q), mode: 'insensitive' as const } },
           { description: { contains: escapeLike(filters.q), mode: 'insensitive' as const } },
         ],

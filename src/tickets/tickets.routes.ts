@@ -1,7 +1,5 @@
 // Ticket pages for every role. Routes parse and render; the service and policy decide.
 import { type NextFunction, type Request, type Response, Router } from 'express';
-import { createAttachmentsService } from '../attachments/attachments.service.js';
-import type { AttachmentStorage } from '../attachments/storage.js';
 import { discardUploads, prepareUploads, uploadMiddleware } from '../attachments/upload.js';
 import type { AppContext } from '../context.js';
 import { AppError, notFound } from '../lib/errors.js';
@@ -11,44 +9,39 @@ import { requireAuth, requireRole } from '../middleware/auth.js';
 import { formBody } from '../middleware/body.js';
 import { csrfProtection } from '../middleware/csrf.js';
 import { formView } from '../middleware/error-handler.js';
-import { isTicketAction, priorities, ticketStatuses } from './ticket-lifecycle.js';
-import type { TicketLists } from './tickets.lists.js';
+import type { Services } from '../services.js';
+import { isTicketAction, lifecycle } from './ticket-lifecycle.js';
+import { formatTicketNumber, parseTicketNumber, ticketPath as ticketUrl } from './ticket-number.js';
+import { priorities, ticketStatuses } from './ticket-statuses.js';
 import { canActForClients, canCreateTicket } from './tickets.policy.js';
 import {
   actionSchemas,
-  ZClassification,
   ZComment,
   ZCreateTicket,
   ZMyTicketsFilters,
+  ZProperties,
   ZQueueFilters,
 } from './tickets.schema.js';
-import { formatTicketNumber, type TicketsService } from './tickets.service.js';
 
 function numberParam(req: Request): number {
-  const match = /^(?:TKT-)?(\d{1,9})$/i.exec(String(req.params.number ?? ''));
-  if (!match) throw notFound();
-  return Number(match[1]);
+  const number = parseTicketNumber(req.params.number);
+  if (number === null) throw notFound();
+  return number;
 }
 
 const me = (req: Request) => req.user as Express.User;
 /** A header parameter value (RFC 8187): encodeURIComponent leaves ' ( ) * raw, which that syntax forbids. */
 const rfc8187 = (value: string) =>
   encodeURIComponent(value).replace(/['()*]/g, (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`);
-const ticketUrl = (number: number) => `/tickets/${formatTicketNumber(number)}`;
 
-export function ticketsRouter(
-  ctx: AppContext,
-  tickets: TicketsService,
-  lists: TicketLists,
-  storage: AttachmentStorage,
-): Router {
+export function ticketsRouter(ctx: AppContext, services: Services): Router {
   const router = Router();
   const { prisma } = ctx.db;
+  const { tickets, ticketLists: lists, storage, attachments } = services;
   const upload = uploadMiddleware(storage.tempDir, {
     maxBytes: Math.round(ctx.env.UPLOAD_MAX_MB * 1024 * 1024),
     maxFiles: ctx.env.UPLOAD_MAX_FILES,
   });
-  const attachments = createAttachmentsService(ctx);
   const uploadHints = { maxMb: ctx.env.UPLOAD_MAX_MB, maxFiles: ctx.env.UPLOAD_MAX_FILES };
 
   const referenceData = async () => ({
@@ -96,7 +89,7 @@ export function ticketsRouter(
   // number is read here, while the route's params are still there.
   const ticketForm = (req: Request, res: Response, next: NextFunction) => {
     const number = numberParam(req);
-    formView('tickets/show', (request) => ticketPage(request, number), ['CONFLICT'])(req, res, next);
+    formView('tickets/show', (request) => ticketPage(request, number), ['CONFLICT', 'STALE'])(req, res, next);
   };
 
   router.get('/tickets', requireAuth, async (req, res) => {
@@ -194,26 +187,22 @@ export function ticketsRouter(
       // Lets a re-rendered page put the typed text back into this action's form.
       req.body = { ...(req.body ?? {}), _action: action };
       const input = parseForm(actionSchemas[action], req.body, req.invalidUtf8Fields);
-      const uploads = action === 'submit_solution' ? await prepareUploads(req.files as Express.Multer.File[]) : [];
+      const takesFiles = (lifecycle[action].form as readonly string[]).includes('attachments');
+      const uploads = takesFiles ? await prepareUploads(req.files as Express.Multer.File[]) : [];
       await tickets.transitionTicket(me(req), number, action, input as never, uploads);
       flash(req, 'success', `tickets.flash.action.${action}`, { number: formatTicketNumber(number) });
       res.redirect(ticketUrl(number));
     },
   );
 
-  router.post(
-    '/tickets/:number/classification',
-    requireAuth,
-    ticketForm,
-    formBody,
-    csrfProtection,
-    async (req, res) => {
-      const number = numberParam(req);
-      await tickets.updateClassification(me(req), number, parseForm(ZClassification, req.body, req.invalidUtf8Fields));
-      flash(req, 'success', 'tickets.flash.classified');
-      res.redirect(ticketUrl(number));
-    },
-  );
+  router.post('/tickets/:number/properties', requireAuth, ticketForm, formBody, csrfProtection, async (req, res) => {
+    const number = numberParam(req);
+    // Lets a re-rendered page put the typed values back into the properties form.
+    req.body = { ...(req.body ?? {}), _form: 'properties' };
+    await tickets.updateProperties(me(req), number, parseForm(ZProperties, req.body, req.invalidUtf8Fields));
+    flash(req, 'success', 'tickets.flash.classified');
+    res.redirect(ticketUrl(number));
+  });
 
   // The admin's bin: soft delete, restore, purge (each audited).
   router.get('/admin/bin', requireRole('ADMIN'), async (req, res) => {

@@ -1,13 +1,9 @@
 import { z } from 'zod';
 import { optionalId, optionalText, text } from '../lib/validate.js';
-import { priorities, ticketStatuses } from './ticket-lifecycle.js';
+import { lifecycle, type TicketAction } from './ticket-lifecycle.js';
+import { priorities, ticketStatuses } from './ticket-statuses.js';
 
 const priority = z.enum(priorities, { error: 'invalidChoice' });
-const requiredId = () =>
-  optionalId().refine((value): value is number => value !== null, {
-    error: 'required',
-  }) as unknown as z.ZodType<number>;
-
 export const ZCreateTicket = z.object({
   subject: text({ max: 200 }),
   description: text({ max: 20_000, multiline: true }),
@@ -24,55 +20,12 @@ export type TCreateTicket = z.infer<typeof ZCreateTicket>;
 
 const version = z.coerce.number({ error: 'required' }).int().min(1);
 
-/** Each action's form, with exactly the inputs LIFECYCLE.md requires. */
-export const actionSchemas = {
-  assign: z.object({
-    version,
-    categoryId: requiredId(),
-    priority,
-    technicianId: requiredId(),
-    departmentId: optionalId(),
-  }),
-  resolve_direct: z.object({ version, message: text({ max: 20_000, multiline: true }) }),
-  start: z.object({ version }),
-  reassign: z.object({ version, technicianId: requiredId(), reason: text({ max: 1000, multiline: true }) }),
-  hold: z.object({ version, reason: text({ max: 500, multiline: true }) }),
-  resume: z.object({ version }),
-  submit_solution: z.object({ version, solution: text({ max: 20_000, multiline: true }) }),
-  reject_solution: z.object({ version, reason: text({ max: 5000, multiline: true }) }),
-  approve_solution: z.object({ version, message: text({ max: 20_000, multiline: true }) }),
-  confirm: z.object({
-    version,
-    rating: z
-      .union([z.literal(''), z.coerce.number().int().min(1).max(5)])
-      .optional()
-      .transform((value) => (value === '' || value === undefined ? null : value)),
-    comment: optionalText({ max: 2000, multiline: true }),
-  }),
-  close: z.object({ version }),
-  reopen: z.object({ version, reason: text({ max: 5000, multiline: true }) }),
-  cancel: z.object({
-    version,
-    reason: text({ max: 1000, multiline: true }),
-    duplicateOf: z
-      .string()
-      .optional()
-      .transform((value, ctx) => {
-        const trimmed = (value ?? '').trim().toUpperCase();
-        if (!trimmed) return null;
-        const match = /^(?:TKT-)?(\d{1,9})$/.exec(trimmed);
-        if (!match) {
-          ctx.addIssue({ code: 'custom', message: 'invalidTicketNumber' });
-          return z.NEVER;
-        }
-        return Number(match[1]);
-      }),
-  }),
-} as const;
+/** Each action's form, as the lifecycle table defines it. */
+export const actionSchemas = Object.fromEntries(
+  Object.entries(lifecycle).map(([action, record]) => [action, record.input]),
+) as { [A in TicketAction]: (typeof lifecycle)[A]['input'] };
 
-export type ActionInput = {
-  [K in keyof typeof actionSchemas]: z.infer<(typeof actionSchemas)[K]>;
-};
+export type { ActionInput } from './ticket-lifecycle.js';
 
 export const ZComment = z.object({
   body: text({ max: 20_000, multiline: true }),
@@ -83,13 +36,16 @@ export const ZComment = z.object({
 });
 export type TComment = z.infer<typeof ZComment>;
 
-export const ZClassification = z.object({
+/** The properties panel: classification, and the technician (an assign or a reassign with its reason). */
+export const ZProperties = z.object({
   version,
   categoryId: optionalId(),
   priority,
   departmentId: optionalId(),
+  technicianId: optionalId(),
+  reason: optionalText({ max: 1000, multiline: true }),
 });
-export type TClassification = z.infer<typeof ZClassification>;
+export type TProperties = z.infer<typeof ZProperties>;
 
 const dateOnly = z
   .string()
@@ -104,7 +60,11 @@ const idFilter = z
   .catch(undefined);
 
 export const ZQueueFilters = z.object({
-  status: z.enum(ticketStatuses).optional().catch(undefined),
+  // No status: the open work (nothing final, nothing waiting only on the client's confirmation).
+  status: z
+    .union([z.enum(ticketStatuses), z.literal('all')])
+    .optional()
+    .catch(undefined),
   priority: priority.optional().catch(undefined),
   categoryId: idFilter,
   departmentId: idFilter,

@@ -20,6 +20,7 @@ import type { AppContext } from '../../src/context.js';
 import { seedDemoData } from '../../src/demo/demo.service.js';
 import { createLogger } from '../../src/lib/logger.js';
 import type { LiveHub } from '../../src/notifications/live.js';
+import { createServices } from '../../src/services.js';
 import { SettingsService } from '../../src/settings/settings.service.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.js';
 
@@ -107,8 +108,9 @@ export async function startE2e(): Promise<E2e> {
       settings: new SettingsService(db.prisma),
       sessionSecret: 'e2e-secret-e2e-secret-e2e-secret-0123456',
     };
-    const app = createApp(ctx);
-    live = app.locals.live as LiveHub;
+    const services = createServices(ctx);
+    const app = createApp(ctx, { services });
+    live = services.live;
     server = await new Promise<Server>((resolve, reject) => {
       const listening = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(listening)));
     });

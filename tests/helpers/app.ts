@@ -5,11 +5,11 @@ import { createApp } from '../../src/app.js';
 import { loadEnv } from '../../src/config/env.js';
 import type { AppContext } from '../../src/context.js';
 import { createLogger } from '../../src/lib/logger.js';
-import type { LiveHub } from '../../src/notifications/live.js';
+import { createServices, type Services } from '../../src/services.js';
 import { SettingsService } from '../../src/settings/settings.service.js';
 import { createTestDatabase, type TestDatabase } from './database.js';
 
-export type TestApp = { app: Express; ctx: AppContext; db: TestDatabase; close(): Promise<void> };
+export type TestApp = { app: Express; ctx: AppContext; services: Services; db: TestDatabase; close(): Promise<void> };
 
 export async function createTestApp(envOverrides: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
@@ -21,13 +21,15 @@ export async function createTestApp(envOverrides: Record<string, string> = {}): 
     settings: new SettingsService(db.prisma),
     sessionSecret: 'test-secret-test-secret-test-secret-0123',
   };
-  const app = createApp(ctx);
+  const services = createServices(ctx);
+  const app = createApp(ctx, { services });
   return {
     app,
     ctx,
+    services,
     db,
     async close() {
-      await (app.locals.live as LiveHub).close();
+      await services.live.close();
       await db.close();
     },
   };

@@ -3,7 +3,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
 import { removeDemoData, seedDemoData } from '../../src/demo/demo.service.js';
-import { createTicketsService } from '../../src/tickets/tickets.service.js';
+import { createServices } from '../../src/services.js';
 import { type Agent, createTestApp, loginAs, submitForm, type TestApp } from '../helpers/app.js';
 import { createDepartment, createUser } from '../helpers/factories.js';
 
@@ -453,7 +453,7 @@ describe('removing demo data once demo accounts have worked on tickets', () => {
       const { prisma } = own.db;
       await seedDemoData(prisma, { password: 'demo-password-42' });
       const storage = createLocalStorage(own.ctx.env.UPLOAD_DIR);
-      const tickets = createTicketsService(own.ctx, storage);
+      const tickets = createServices(own.ctx, { storage: storage }).tickets;
       const demoClient = await prisma.user.findUniqueOrThrow({ where: { email: 'cliente@demo.local' } });
       const demoTech = await prisma.user.findUniqueOrThrow({ where: { email: 'tecnico@demo.local' } });
       const demoSupport = await prisma.user.findUniqueOrThrow({ where: { email: 'soporte@demo.local' } });

@@ -7,8 +7,9 @@ import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
 import { createAppMailWorker } from '../../src/mail-worker.js';
+import { createServices } from '../../src/services.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
-import { createTicketsService, type TicketsService } from '../../src/tickets/tickets.service.js';
+import type { TicketsService } from '../../src/tickets/tickets.service.js';
 import { createTestApp, loginAs, submitForm, type TestApp } from '../helpers/app.js';
 import { createDepartment, createUser } from '../helpers/factories.js';
 
@@ -36,7 +37,7 @@ const actorOf = (user: { id: number; role: Actor['role']; organizationId: number
 beforeAll(async () => {
   uploadDir = await mkdtemp(path.join(os.tmpdir(), 'centinela-prefs-'));
   t = await createTestApp({ UPLOAD_DIR: uploadDir });
-  service = createTicketsService(t.ctx, createLocalStorage(uploadDir));
+  service = createServices(t.ctx, { storage: createLocalStorage(uploadDir) }).tickets;
   const department = await createDepartment(t.db.prisma);
   categoryId = (await t.db.prisma.category.create({ data: { name: 'Alarmas', departmentId: department.id } })).id;
 });

@@ -5,9 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
+import { createServices } from '../../src/services.js';
 import type { TicketAction } from '../../src/tickets/ticket-lifecycle.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
-import { createTicketsService, type TicketsService } from '../../src/tickets/tickets.service.js';
+import type { TicketsService } from '../../src/tickets/tickets.service.js';
 import { type Agent, createTestApp, csrfFrom, loginAs, type TestApp } from '../helpers/app.js';
 import { createDepartment, createOrganization, createUser } from '../helpers/factories.js';
 import { numberFromLocation, ticketPath, versionOf } from '../helpers/tickets.js';
@@ -104,7 +105,7 @@ beforeAll(async () => {
   uploadDir = await mkdtemp(path.join(os.tmpdir(), 'centinela-concurrency-'));
   t = await createTestApp({ UPLOAD_DIR: uploadDir });
   const { prisma } = t.db;
-  service = createTicketsService(t.ctx, createLocalStorage(uploadDir));
+  service = createServices(t.ctx, { storage: createLocalStorage(uploadDir) }).tickets;
   const department = await createDepartment(prisma, 'Incendio');
   departmentId = department.id;
   categoryId = (await prisma.category.create({ data: { name: 'Sensor de humo', departmentId } })).id;
@@ -318,7 +319,7 @@ describe('classification edited against an old version', () => {
     expect((await post('tech', number, 'start', { version: String(staleVersion) })).status).toBe(302);
     const before = await stateOf(number);
     const res = await agents.support.agent
-      .post(`${ticketPath(number)}/classification`)
+      .post(`${ticketPath(number)}/properties`)
       .type('form')
       .send({
         _csrf: agents.support.csrf,
@@ -332,7 +333,7 @@ describe('classification edited against an old version', () => {
     expect(await stateOf(number)).toEqual(before);
     // With the current version the same edit goes through, once.
     const fresh = await agents.support.agent
-      .post(`${ticketPath(number)}/classification`)
+      .post(`${ticketPath(number)}/properties`)
       .type('form')
       .send({
         _csrf: agents.support.csrf,
@@ -352,7 +353,7 @@ describe('classification edited against an old version', () => {
     const before = await stateOf(number);
     const edit = (priority: string) =>
       agents.support.agent
-        .post(`${ticketPath(number)}/classification`)
+        .post(`${ticketPath(number)}/properties`)
         .type('form')
         .send({
           _csrf: agents.support.csrf,

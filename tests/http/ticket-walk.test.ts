@@ -73,7 +73,8 @@ describe('a camera ticket from filing to closure', () => {
     expect(res.status).toBe(302);
     expect(await statusOf(number)).toBe('ASSIGNED');
     const ticket = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
-    expect(ticket.firstResponseAt).not.toBeNull();
+    // Assigning says nothing to the client: no first response yet.
+    expect(ticket.firstResponseAt).toBeNull();
     expect(ticket.departmentId).not.toBeNull();
     expect((await tech.get('/work')).text).toContain(`TKT-${number}`);
   });
@@ -192,10 +193,7 @@ describe('a camera ticket from filing to closure', () => {
   it('auto-close: a ticket RESOLVED for longer than the setting is closed by the system', async () => {
     const res = await act(support, number, 'resolve_direct', { message: 'Reemplazamos la cámara completa.' });
     expect(res.status).toBe(302);
-    const tickets = (await import('../../src/tickets/tickets.service.js')).createTicketsService(
-      t.ctx,
-      (await import('../../src/attachments/storage.js')).createLocalStorage(t.ctx.env.UPLOAD_DIR),
-    );
+    const tickets = t.services.tickets;
     expect(await tickets.autoCloseResolved(new Date())).toBe(0);
     const sixDaysLater = new Date(Date.now() + 6 * 86_400_000);
     expect(await tickets.autoCloseResolved(sixDaysLater)).toBe(1);

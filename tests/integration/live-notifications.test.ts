@@ -12,8 +12,9 @@ import { createLocalStorage } from '../../src/attachments/storage.js';
 import { createAppMailWorker } from '../../src/mail-worker.js';
 import type { LiveHub } from '../../src/notifications/live.js';
 import { enqueueNotification } from '../../src/notifications/outbox.js';
+import { createServices } from '../../src/services.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
-import { createTicketsService, type TicketsService } from '../../src/tickets/tickets.service.js';
+import type { TicketsService } from '../../src/tickets/tickets.service.js';
 import { createTestApp, loginAs, sessionCookie, submitForm, type TestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
 import { openEventStream } from '../helpers/sse.js';
@@ -51,7 +52,7 @@ beforeAll(async () => {
   otherClient = actorOf(await createUser(prisma, { role: 'CLIENT', name: 'Otto Other' }));
   support = actorOf(await createUser(prisma, { role: 'SUPPORT', name: 'Sofía Soporte' }));
   support2 = actorOf(await createUser(prisma, { role: 'SUPPORT', name: 'Paulo Suporte' }));
-  const service = createTicketsService(t.ctx, createLocalStorage(uploadDir));
+  const service = createServices(t.ctx, { storage: createLocalStorage(uploadDir) }).tickets;
   tickets = {
     service,
     file: (requester, subject) =>
@@ -225,7 +226,7 @@ describe('the live stream', () => {
   });
 
   it('wakes the worker on commit, not on rollback', async () => {
-    const live = t.app.locals.live as LiveHub;
+    const live: LiveHub = t.services.live;
     await live.ready();
     let wakes = 0;
     const off = live.onOutbox(() => wakes++);

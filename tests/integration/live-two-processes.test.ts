@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
-import { createTicketsService } from '../../src/tickets/tickets.service.js';
+import { createServices } from '../../src/services.js';
 import { createTestApp, sessionCookie, type TestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
 import { freePort, runTs } from '../helpers/processes.js';
@@ -79,7 +79,7 @@ describe.runIf(isServer)('two app processes on one database', () => {
       organizationId: u.organizationId,
       isOrgManager: u.isOrgManager,
     });
-    const tickets = createTicketsService(t.ctx, createLocalStorage(uploadDir));
+    const tickets = createServices(t.ctx, { storage: createLocalStorage(uploadDir) }).tickets;
     const number = await tickets.create(
       actor(clientUser),
       {

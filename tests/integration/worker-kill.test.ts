@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
-import { createTicketsService } from '../../src/tickets/tickets.service.js';
+import { createServices } from '../../src/services.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
 import { exitOf, runTs } from '../helpers/processes.js';
@@ -55,7 +55,7 @@ describe.runIf(isServer)('a worker process killed between sending and marking', 
     const { prisma } = t.db;
     const client = await createUser(prisma, { role: 'CLIENT' });
     await createUser(prisma, { role: 'SUPPORT' });
-    const tickets = createTicketsService(t.ctx, createLocalStorage(uploadDir));
+    const tickets = createServices(t.ctx, { storage: createLocalStorage(uploadDir) }).tickets;
     const actor = { id: client.id, role: client.role, organizationId: client.organizationId, isOrgManager: false };
     for (let i = 0; i < 6; i++) {
       await tickets.create(

@@ -1,5 +1,6 @@
-// The lifecycle table, checked against an expectation written out by hand from
-// /work/shared/design/LIFECYCLE.md (not derived from src/tickets/ticket-lifecycle.ts).
+// The lifecycle table, checked against an expectation written out by hand from the design's
+// LIFECYCLE.md (its transition table is copied into `expected` below; not derived from
+// src/tickets/ticket-lifecycle.ts).
 import { describe, expect, it } from 'vitest';
 import type { Role, TicketStatus } from '../../src/generated/prisma/enums.js';
 import {
@@ -86,10 +87,6 @@ describe('checkTransition for every status × action × capacity', () => {
       }),
     ),
   );
-
-  it('has 9 × 13 × 4 cases', () => {
-    expect(cases).toHaveLength(468);
-  });
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, { status, action, capacity, ok }) => {
     const result = checkTransition(action, status, new Set([capacity]));

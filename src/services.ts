@@ -1,0 +1,79 @@
+// The composition root: every service is built here, once, from the context; routes, jobs, the
+// worker, scripts and tests receive them. Dependencies point one way: the ticket wing knows nothing
+// of notifications — notifications subscribe to "a ticket changed" here.
+import { createAttachmentsService } from './attachments/attachments.service.js';
+import { type AttachmentStorage, createLocalStorage } from './attachments/storage.js';
+import type { AppContext } from './context.js';
+import { createDepartmentsService } from './departments/departments.service.js';
+import { createImapPoller } from './inbound/imap-poller.js';
+import { createInboundService } from './inbound/inbound.service.js';
+import { removeOrphanFiles } from './jobs/orphan-files.js';
+import type { Job } from './jobs/scheduler.js';
+import { createAppMailWorker } from './mail-worker.js';
+import { createInAppNotifications } from './notifications/inapp.service.js';
+import { createLiveHub } from './notifications/live.js';
+import { createMailService } from './notifications/mail.service.js';
+import { subscribeNotifications } from './notifications/ticket-notifications.js';
+import { mailJob } from './notifications/worker.js';
+import { createOrganizationsService } from './organizations/organizations.service.js';
+import { createTicketChangeHooks } from './tickets/ticket-changes.js';
+import { createTicketLists } from './tickets/tickets.lists.js';
+import { createTicketsService } from './tickets/tickets.service.js';
+import { createUsersService } from './users/users.service.js';
+
+export type ServiceOverrides = {
+  /** Where attachments live (tests give each file its own directory). */
+  storage?: AttachmentStorage;
+};
+
+export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}) {
+  const { prisma } = ctx.db;
+  const storage = overrides.storage ?? createLocalStorage(ctx.env.UPLOAD_DIR);
+  const ticketChanges = createTicketChangeHooks();
+  subscribeNotifications(ticketChanges);
+  const tickets = createTicketsService({ prisma, settings: ctx.settings, storage, hooks: ticketChanges });
+  const live = createLiveHub(ctx.db, ctx.logger);
+  // With the direct resolvers of auth/ and inbound/ registered (mail-worker.ts).
+  const mailWorker = createAppMailWorker(ctx);
+
+  const jobs: Job[] = [
+    mailJob(mailWorker, live),
+    { name: 'auto-close', everyMs: 10 * 60_000, run: () => tickets.autoCloseResolved() },
+    { name: 'orphan-files', everyMs: 60 * 60_000, run: () => removeOrphanFiles(prisma, storage) },
+  ];
+  const inbound = createInboundService(ctx, tickets, storage);
+  if (ctx.env.IMAP_URL) {
+    const poller = createImapPoller({
+      url: ctx.env.IMAP_URL,
+      folder: ctx.env.IMAP_FOLDER,
+      logger: ctx.logger,
+      process: (raw) => inbound.processMessage(raw),
+    });
+    jobs.push({
+      name: 'inbound-mail',
+      everyMs: ctx.env.IMAP_POLL_SECONDS * 1000,
+      run: () => poller.tick(),
+      stop: () => poller.stop(),
+    });
+  }
+
+  return {
+    storage,
+    ticketChanges,
+    tickets,
+    ticketLists: createTicketLists(ctx),
+    attachments: createAttachmentsService(ctx),
+    inbound,
+    live,
+    inApp: createInAppNotifications(prisma),
+    mail: createMailService(ctx),
+    mailWorker,
+    users: createUsersService(ctx),
+    organizations: createOrganizationsService(ctx),
+    departments: createDepartmentsService(ctx),
+    /** Background work; server.ts starts it (tests and scripts start only what they need). */
+    jobs,
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;

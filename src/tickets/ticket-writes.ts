@@ -1,0 +1,203 @@
+// What every ticket use case writes with: the scoped load, the version compare-and-set, the status
+// counters, files stored before the rows that point to them, and the lookups that validate a choice.
+import type { AttachmentStorage } from '../attachments/storage.js';
+import type { PreparedUpload } from '../attachments/upload.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import type { TicketStatus } from '../generated/prisma/enums.js';
+import { AppError, notFound, validationError } from '../lib/errors.js';
+import type { SettingsService } from '../settings/settings.service.js';
+import type { TicketChangeHooks, Tx } from './ticket-changes.js';
+import { LookupError, type Lookups } from './ticket-lifecycle.js';
+import { type Actor, ticketScopeFor } from './tickets.policy.js';
+
+export type SystemActor = 'system';
+
+/** What the ticket use cases are built from (see services.ts). */
+export type TicketDeps = {
+  prisma: PrismaClient;
+  settings: SettingsService;
+  storage: AttachmentStorage;
+  hooks: TicketChangeHooks;
+};
+
+export const loadedTicketSelect = {
+  id: true,
+  number: true,
+  status: true,
+  version: true,
+  requesterId: true,
+  organizationId: true,
+  assigneeId: true,
+  closedAt: true,
+  deletedAt: true,
+  onHoldSince: true,
+  firstResponseAt: true,
+  priority: true,
+  categoryId: true,
+  departmentId: true,
+  solution: true,
+} as const;
+
+export type LoadedTicket = {
+  id: number;
+  number: number;
+  status: TicketStatus;
+  version: number;
+  requesterId: number;
+  organizationId: number | null;
+  assigneeId: number | null;
+  closedAt: Date | null;
+  deletedAt: Date | null;
+  onHoldSince: Date | null;
+  firstResponseAt: Date | null;
+  priority: 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
+  categoryId: number | null;
+  departmentId: number | null;
+  solution: string | null;
+};
+
+/** "This ticket changed while you were editing": the form was made from an older version. */
+export const stale = () => new AppError('STALE', 'tickets.errors.stale');
+
+export const scopeOf = (actor: Actor | SystemActor) =>
+  actor === 'system' ? { deletedAt: null } : ticketScopeFor(actor);
+
+/** Loads a ticket the actor may see, or 404 — the same answer as for one that does not exist. */
+export async function loadScoped(
+  prisma: Pick<PrismaClient, 'ticket'>,
+  actor: Actor | SystemActor,
+  number: number,
+): Promise<LoadedTicket> {
+  const ticket = await prisma.ticket.findFirst({
+    where: { AND: [scopeOf(actor), { number }] },
+    select: loadedTicketSelect,
+  });
+  if (!ticket) throw notFound();
+  return ticket;
+}
+
+/**
+ * Writes `data` only if the ticket is still at the version the change was planned on, bumping it;
+ * otherwise someone changed it meanwhile and the whole transaction is refused (nothing written).
+ */
+export async function compareAndSet(
+  tx: Tx,
+  ticket: Pick<LoadedTicket, 'id' | 'version'>,
+  data: Parameters<Tx['ticket']['updateMany']>[0]['data'],
+): Promise<void> {
+  const updated = await tx.ticket.updateMany({
+    where: { id: ticket.id, version: ticket.version },
+    data: { ...data, version: { increment: 1 } },
+  });
+  if (updated.count !== 1) throw stale();
+}
+
+/**
+ * Keeps the per-status counters right. Rows are always locked in one order: two opposite moves at
+ * once (IN_PROGRESS → ON_HOLD on one ticket, ON_HOLD → IN_PROGRESS on another) would otherwise
+ * deadlock.
+ */
+export async function moveCounts(tx: Tx, from: TicketStatus | null, to: TicketStatus | null, by = 1) {
+  if (from === to) return;
+  const moves: { status: TicketStatus; by: number }[] = [];
+  if (from) moves.push({ status: from, by: -by });
+  if (to) moves.push({ status: to, by });
+  moves.sort((a, b) => (a.status < b.status ? -1 : 1));
+  for (const move of moves) {
+    await tx.ticketStatusCount.update({ where: { status: move.status }, data: { count: { increment: move.by } } });
+  }
+}
+
+export type StoredFile = { storageKey: string; sha256: string; size: number; upload: PreparedUpload };
+
+/** Files go to the store before the rows that point to them; if the write fails they are removed. */
+export async function withStoredFiles<T>(
+  storage: AttachmentStorage,
+  uploads: PreparedUpload[],
+  write: (files: StoredFile[]) => Promise<T>,
+): Promise<T> {
+  const stored: StoredFile[] = [];
+  try {
+    for (const upload of uploads) stored.push({ ...(await storage.put(upload.tempPath)), upload });
+    return await write(stored);
+  } catch (error) {
+    await Promise.all(stored.map((file) => storage.remove(file.storageKey).catch(() => {})));
+    throw error;
+  }
+}
+
+export async function attachFiles(
+  tx: Tx,
+  ticketId: number,
+  uploaderId: number,
+  files: StoredFile[],
+  options: { commentId?: number; isInternal: boolean },
+) {
+  if (files.length === 0) return;
+  await tx.attachment.createMany({
+    data: files.map((file) => ({
+      ticketId,
+      uploaderId,
+      commentId: options.commentId ?? null,
+      isInternal: options.isInternal,
+      originalName: file.upload.originalName,
+      mimeType: file.upload.mimeType,
+      storageKey: file.storageKey,
+      size: file.size,
+      sha256: file.sha256,
+    })),
+  });
+}
+
+/** Validates a choice made on a form against the database (active rows only). */
+export function createLookups(prisma: PrismaClient, actor: Actor | SystemActor): Lookups {
+  const invalid = (field: string) => new LookupError({ [field]: 'validation.invalidChoice' });
+  return {
+    async technician(id) {
+      const technician = await prisma.user.findFirst({
+        where: { id, role: 'TECHNICIAN', isActive: true },
+        select: { id: true, name: true },
+      });
+      if (!technician) throw invalid('technicianId');
+      return technician;
+    },
+    async category(id) {
+      const category = await prisma.category.findFirst({
+        where: { id, isActive: true },
+        select: { id: true, departmentId: true },
+      });
+      if (!category) throw invalid('categoryId');
+      return category;
+    },
+    async department(id) {
+      if (id === null) return;
+      const department = await prisma.department.findFirst({ where: { id, isActive: true }, select: { id: true } });
+      if (!department) throw invalid('departmentId');
+    },
+    async visibleTicket(number, field) {
+      const ticket = await prisma.ticket.findFirst({
+        where: { AND: [scopeOf(actor), { number }] },
+        select: { id: true },
+      });
+      if (!ticket) throw new LookupError({ [field]: 'validation.invalidTicketNumber' });
+      return ticket;
+    },
+  };
+}
+
+/** Runs a lookup-using step, turning a bad choice into the form's inline validation error. */
+export async function validated<T>(step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof LookupError) {
+      throw validationError(Object.fromEntries(Object.entries(error.fields).map(([field, key]) => [field, { key }])));
+    }
+    throw error;
+  }
+}
+
+export async function lifecycleRules(settings: SettingsService) {
+  const { reopenWindowDays, autoCloseDays } = await settings.get();
+  return { reopenWindowDays, autoCloseDays };
+}

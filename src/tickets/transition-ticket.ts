@@ -1,0 +1,216 @@
+// Runs one record of the lifecycle table: the only code that writes a ticket's `status`.
+// params → scoped load → version → table + guards → the record's effects (validated against the
+// database) → one transaction: compare-and-set, counters, comment, files, history, "ticket changed".
+import type { PreparedUpload } from '../attachments/upload.js';
+import type { Role } from '../generated/prisma/enums.js';
+import { AppError } from '../lib/errors.js';
+import type { ChangeComment, FieldChange, TicketChange, Tx } from './ticket-changes.js';
+import { type ActionInput, type Effects, lifecycle, type TicketAction } from './ticket-lifecycle.js';
+import { queueRankOf, urgencyOf } from './ticket-statuses.js';
+import {
+  attachFiles,
+  compareAndSet,
+  createLookups,
+  type LoadedTicket,
+  lifecycleRules,
+  loadScoped,
+  moveCounts,
+  type StoredFile,
+  type SystemActor,
+  stale,
+  type TicketDeps,
+  validated,
+  withStoredFiles,
+} from './ticket-writes.js';
+import { type Actor, mayTakeAction } from './tickets.policy.js';
+
+/** A transition checked and worked out, ready to be written (possibly inside another use case's transaction). */
+export type TransitionPlan = {
+  ticket: LoadedTicket;
+  action: TicketAction;
+  actorId: number | null;
+  actorRole: Role | null;
+  effects: Effects;
+  now: Date;
+};
+
+/** Checks the table, its guards and the input against the database; writes nothing. */
+export async function planTransition<A extends TicketAction>(
+  deps: TicketDeps,
+  actor: Actor | SystemActor,
+  ticket: LoadedTicket,
+  action: A,
+  input: ActionInput[A],
+): Promise<TransitionPlan> {
+  // A form from a page that is no longer current is stale, whatever the action: the fresh page
+  // (re-rendered with the message) shows what may be done now.
+  if (input.version !== ticket.version) throw stale();
+  const rules = await lifecycleRules(deps.settings);
+  const check = mayTakeAction(actor, ticket, action, rules);
+  if (!check.ok) {
+    if (check.reason === 'not_your_role') {
+      throw new AppError('FORBIDDEN', 'tickets.errors.forbiddenAction', { params: { action } });
+    }
+    if (check.reason === 'reopen_window') {
+      throw new AppError('CONFLICT', 'tickets.errors.reopenWindow', { params: { days: rules.reopenWindowDays } });
+    }
+    throw new AppError('CONFLICT', 'tickets.errors.notAllowedInState', { params: { action, status: ticket.status } });
+  }
+  const now = new Date();
+  const record = lifecycle[action] as unknown as (typeof lifecycle)['start'];
+  const effects = await validated(() =>
+    record.effects({ ticket, input: input as ActionInput['start'], now, look: createLookups(deps.prisma, actor) }),
+  );
+  return {
+    ticket,
+    action,
+    actorId: actor === 'system' ? null : actor.id,
+    actorRole: actor === 'system' ? null : actor.role,
+    effects,
+    now,
+  };
+}
+
+/** Writes a planned transition inside `tx` and tells the subscribers; refused if the ticket moved on. */
+export async function applyTransition(
+  tx: Tx,
+  deps: TicketDeps,
+  plan: TransitionPlan,
+  files: StoredFile[] = [],
+): Promise<TicketChange> {
+  const { ticket, action, effects, now, actorId, actorRole } = plan;
+  const to = lifecycle[action].to;
+  const data: Record<string, unknown> = { ...effects.set, status: to, queueRank: queueRankOf(to) };
+  const fields: FieldChange[] = [];
+
+  if (effects.classification) {
+    const next = effects.classification;
+    const compare = (field: FieldChange['field'], from: string | number | null, value: string | number | null) => {
+      if (from !== value) fields.push({ field, from, to: value });
+    };
+    compare('categoryId', ticket.categoryId, next.categoryId);
+    compare('priority', ticket.priority, next.priority);
+    compare('departmentId', ticket.departmentId, next.departmentId);
+    Object.assign(data, {
+      categoryId: next.categoryId,
+      departmentId: next.departmentId,
+      priority: next.priority,
+      urgency: urgencyOf(next.priority),
+    });
+  }
+  const assignee = effects.assignee && effects.assignee.id !== ticket.assigneeId ? effects.assignee : null;
+  if (assignee) {
+    data.assigneeId = assignee.id;
+    fields.push({ field: 'assigneeId', from: ticket.assigneeId, to: assignee.id });
+  }
+  // Leaving ON_HOLD by any way (resume, reassign, cancel) ends the pause and counts its time.
+  if (ticket.status === 'ON_HOLD') {
+    const held = ticket.onHoldSince ? Math.round((now.getTime() - ticket.onHoldSince.getTime()) / 1000) : 0;
+    Object.assign(data, { holdReason: null, onHoldSince: null, onHoldSeconds: { increment: Math.max(0, held) } });
+  }
+  // The first response is the first public message from staff to the client, nothing else.
+  const byStaff = actorRole !== null && actorRole !== 'CLIENT';
+  if (effects.comment && !effects.comment.isInternal && byStaff && !ticket.firstResponseAt) {
+    data.firstResponseAt = now;
+  }
+
+  await compareAndSet(tx, ticket, data);
+  await moveCounts(tx, ticket.status, to);
+  if (assignee) {
+    await tx.ticketAssigneeHistory.createMany({
+      data: [{ ticketId: ticket.id, userId: assignee.id }],
+      skipDuplicates: true,
+    });
+  }
+  let comment: ChangeComment | null = null;
+  if (effects.comment && actorId !== null) {
+    const created = await tx.comment.create({
+      data: {
+        ticketId: ticket.id,
+        authorId: actorId,
+        body: effects.comment.body,
+        isInternal: effects.comment.isInternal,
+      },
+      select: { id: true },
+    });
+    comment = { id: created.id, body: effects.comment.body, isInternal: effects.comment.isInternal };
+  }
+  if (actorId !== null && effects.acceptsFiles) {
+    await attachFiles(tx, ticket.id, actorId, files, {
+      commentId: comment?.id,
+      isInternal: comment?.isInternal ?? true,
+    });
+  }
+  await tx.ticketEvent.createMany({
+    data: [
+      {
+        ticketId: ticket.id,
+        actorId,
+        type: 'status',
+        action,
+        from: ticket.status,
+        to,
+        isInternal: false,
+        data: {
+          ...effects.data,
+          ...(comment ? { commentId: comment.id } : {}),
+          ...(effects.comment?.isProposal ? { proposal: true } : {}),
+        },
+      },
+      ...(assignee
+        ? [{ ticketId: ticket.id, actorId, type: 'assigned', action, from: null, to: assignee.name, isInternal: false }]
+        : []),
+      // Category, priority and department chosen with the action are in the history like any edit.
+      ...fields
+        .filter((change) => change.field !== 'assigneeId')
+        .map((change) => ({
+          ticketId: ticket.id,
+          actorId,
+          type: 'field',
+          action,
+          from: change.from === null ? null : String(change.from),
+          to: change.to === null ? null : String(change.to),
+          isInternal: false,
+          data: { field: change.field },
+        })),
+    ],
+  });
+  const change: TicketChange = {
+    kind: 'transition',
+    ticketId: ticket.id,
+    number: ticket.number,
+    actorId,
+    actorRole,
+    at: now,
+    requesterId: ticket.requesterId,
+    assigneeId: assignee?.id ?? ticket.assigneeId,
+    previousAssigneeId: ticket.assigneeId,
+    action,
+    from: ticket.status,
+    to,
+    fields,
+    comment,
+  };
+  await deps.hooks.emit(tx, change);
+  return change;
+}
+
+/**
+ * The use case behind every lifecycle button: a change against a stale version, or one the table
+ * refuses, changes nothing.
+ */
+export function createTransitionTicket(deps: TicketDeps) {
+  return async function transitionTicket<A extends TicketAction>(
+    actor: Actor | SystemActor,
+    number: number,
+    action: A,
+    input: ActionInput[A],
+    uploads: PreparedUpload[] = [],
+  ): Promise<void> {
+    const ticket = await loadScoped(deps.prisma, actor, number);
+    const plan = await planTransition(deps, actor, ticket, action, input);
+    await withStoredFiles(deps.storage, plan.effects.acceptsFiles ? uploads : [], (files) =>
+      deps.prisma.$transaction((tx) => applyTransition(tx, deps, plan, files)),
+    );
+  };
+}

@@ -1,0 +1,129 @@
+// The properties panel of the ticket page, saved as one form: category, priority and department,
+// and the technician. Choosing a technician is a lifecycle action (assign on a new or reopened
+// ticket, reassign — with its reason — on an assigned one), run through the table in the same
+// transaction as the other edits.
+import { AppError, forbidden, validationError } from '../lib/errors.js';
+import type { FieldChange, Tx } from './ticket-changes.js';
+import { isFinal, urgencyOf } from './ticket-statuses.js';
+import {
+  compareAndSet,
+  createLookups,
+  type LoadedTicket,
+  lifecycleRules,
+  loadScoped,
+  stale,
+  type TicketDeps,
+  validated,
+} from './ticket-writes.js';
+import { type Actor, canEditClassification, mayTakeAction } from './tickets.policy.js';
+import type { TProperties } from './tickets.schema.js';
+import { applyTransition, planTransition, type TransitionPlan } from './transition-ticket.js';
+
+export function createUpdateProperties(deps: TicketDeps) {
+  const { prisma } = deps;
+
+  async function classificationChanges(actor: Actor, ticket: LoadedTicket, input: TProperties) {
+    const look = createLookups(prisma, actor);
+    await validated(async () => {
+      if (input.categoryId !== null) await look.category(input.categoryId);
+      await look.department(input.departmentId);
+    });
+    const fields: FieldChange[] = [];
+    const compare = (field: FieldChange['field'], from: string | number | null, to: string | number | null) => {
+      if (from !== to) fields.push({ field, from, to });
+    };
+    compare('categoryId', ticket.categoryId, input.categoryId);
+    compare('priority', ticket.priority, input.priority);
+    compare('departmentId', ticket.departmentId, input.departmentId);
+    return fields;
+  }
+
+  async function writeClassification(
+    tx: Tx,
+    actor: Actor,
+    ticket: LoadedTicket,
+    input: TProperties,
+    fields: FieldChange[],
+  ) {
+    await compareAndSet(tx, ticket, {
+      categoryId: input.categoryId,
+      departmentId: input.departmentId,
+      priority: input.priority,
+      urgency: urgencyOf(input.priority),
+    });
+    await tx.ticketEvent.createMany({
+      data: fields.map((change) => ({
+        ticketId: ticket.id,
+        actorId: actor.id,
+        type: 'field',
+        from: change.from === null ? null : String(change.from),
+        to: change.to === null ? null : String(change.to),
+        data: { field: change.field },
+      })),
+    });
+    await deps.hooks.emit(tx, {
+      kind: 'properties',
+      ticketId: ticket.id,
+      number: ticket.number,
+      actorId: actor.id,
+      actorRole: actor.role,
+      at: new Date(),
+      requesterId: ticket.requesterId,
+      assigneeId: ticket.assigneeId,
+      status: ticket.status,
+      fields,
+    });
+  }
+
+  return async function updateProperties(actor: Actor, number: number, input: TProperties): Promise<void> {
+    if (!canEditClassification(actor)) throw forbidden();
+    const ticket = await loadScoped(prisma, actor, number);
+    if (isFinal(ticket.status) || ticket.deletedAt) throw new AppError('CONFLICT', 'tickets.errors.finalTicket');
+    if (input.version !== ticket.version) throw stale();
+
+    const technicianId = input.technicianId ?? null;
+    const rules = await lifecycleRules(deps.settings);
+    let plan: TransitionPlan | null = null;
+    let classifyFirst = true;
+    if (technicianId !== null && technicianId !== ticket.assigneeId) {
+      if (mayTakeAction(actor, ticket, 'assign', rules).ok) {
+        // Assigning sets category, priority and department itself (and records each change).
+        if (input.categoryId === null) throw validationError({ categoryId: { key: 'validation.required' } });
+        plan = await planTransition(deps, actor, ticket, 'assign', {
+          version: ticket.version,
+          categoryId: input.categoryId,
+          priority: input.priority,
+          technicianId,
+          departmentId: input.departmentId,
+        });
+        classifyFirst = false;
+      } else if (mayTakeAction(actor, ticket, 'reassign', rules).ok) {
+        if (!input.reason) throw validationError({ reason: { key: 'validation.required' } });
+        // Planned as of the version the classification edit (if any) leaves behind.
+        const fields = await classificationChanges(actor, ticket, input);
+        const after = fields.length > 0 ? { ...ticket, version: ticket.version + 1 } : ticket;
+        plan = await planTransition(deps, actor, after, 'reassign', {
+          version: after.version,
+          technicianId,
+          reason: input.reason,
+        });
+      } else {
+        throw validationError({ technicianId: { key: 'validation.invalidChoice' } });
+      }
+    }
+    const fields = classifyFirst ? await classificationChanges(actor, ticket, input) : [];
+    if (!plan && fields.length === 0) return;
+    await prisma.$transaction(async (tx) => {
+      if (fields.length > 0) await writeClassification(tx, actor, ticket, input, fields);
+      if (plan) {
+        const current = fields.length > 0 ? { ...plan.ticket, ...classifiedAs(input) } : plan.ticket;
+        await applyTransition(tx, deps, { ...plan, ticket: current });
+      }
+    });
+  };
+}
+
+/** The ticket's classification after the edit, so the transition compares against what is now stored. */
+function classifiedAs(input: TProperties) {
+  return { categoryId: input.categoryId, priority: input.priority, departmentId: input.departmentId };
+}
