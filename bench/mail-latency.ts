@@ -14,8 +14,9 @@ import { loadEnv } from '../src/config/env.js';
 import type { Database } from '../src/db/database.js';
 import { startJobs } from '../src/jobs/scheduler.js';
 import { hashPassword } from '../src/lib/password.js';
+import { createAppMailWorker } from '../src/mail-worker.js';
 import { createLiveHub } from '../src/notifications/live.js';
-import { createMailWorker, mailJob } from '../src/notifications/worker.js';
+import { mailJob } from '../src/notifications/worker.js';
 import { createServices } from '../src/services.js';
 import { SettingsService } from '../src/settings/settings.service.js';
 import { type ReceivedMail, startTestSmtp } from '../tests/helpers/smtp.js';
@@ -51,7 +52,7 @@ export async function measureMailLatency(db: Database, samples: number): Promise
     sessionSecret: randomBytes(32).toString('hex'),
   };
   const live = createLiveHub(db, ctx.logger);
-  const worker = createMailWorker(ctx);
+  const worker = createAppMailWorker(ctx);
   const jobs = startJobs([mailJob(worker, live)], ctx.logger);
   try {
     const passwordHash = await hashPassword(randomBytes(12).toString('hex'));

@@ -4,8 +4,9 @@ import { ConfigError, loadEnv } from '../src/config/env.js';
 import { openDatabase } from '../src/db/database.js';
 import { startJobs } from '../src/jobs/scheduler.js';
 import { createLogger } from '../src/lib/logger.js';
+import { createAppMailWorker } from '../src/mail-worker.js';
 import { createLiveHub } from '../src/notifications/live.js';
-import { createMailWorker, mailJob } from '../src/notifications/worker.js';
+import { mailJob } from '../src/notifications/worker.js';
 import { SettingsService } from '../src/settings/settings.service.js';
 
 let env: ReturnType<typeof loadEnv>;
@@ -27,7 +28,7 @@ if (!env.DATABASE_URL) {
 }
 const logger = createLogger(env.LOG_LEVEL);
 const db = await openDatabase(env);
-const worker = createMailWorker({ env, db, logger, settings: new SettingsService(db.prisma) });
+const worker = createAppMailWorker({ env, db, logger, settings: new SettingsService(db.prisma) });
 const live = createLiveHub(db, logger);
 const jobs = startJobs([mailJob(worker, live)], logger);
 logger.info({ smtp: Boolean(env.SMTP_URL) }, 'mail worker started');

@@ -9,11 +9,12 @@ import { createImapPoller } from './inbound/imap-poller.js';
 import { createInboundService } from './inbound/inbound.service.js';
 import { removeOrphanFiles } from './jobs/orphan-files.js';
 import type { Job } from './jobs/scheduler.js';
+import { createAppMailWorker } from './mail-worker.js';
 import { createInAppNotifications } from './notifications/inapp.service.js';
 import { createLiveHub } from './notifications/live.js';
 import { createMailService } from './notifications/mail.service.js';
 import { subscribeNotifications } from './notifications/ticket-notifications.js';
-import { createMailWorker, mailJob } from './notifications/worker.js';
+import { mailJob } from './notifications/worker.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
 import { createReferenceData } from './reference/reference-data.js';
 import { createTicketChangeHooks } from './tickets/ticket-changes.js';
@@ -33,7 +34,8 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
   subscribeNotifications(ticketChanges);
   const tickets = createTicketsService({ prisma, settings: ctx.settings, storage, hooks: ticketChanges });
   const live = createLiveHub(ctx.db, ctx.logger);
-  const mailWorker = createMailWorker(ctx);
+  // With the direct resolvers of auth/ and inbound/ registered (mail-worker.ts).
+  const mailWorker = createAppMailWorker(ctx);
 
   const jobs: Job[] = [
     mailJob(mailWorker, live),

@@ -6,7 +6,7 @@ import type { Env } from '../config/env.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import type { DirectResolver } from '../notifications/direct.js';
 import { enqueueNotification } from '../notifications/outbox.js';
-import type { EmailKind } from '../notifications/recipients.js';
+import type { Delivery, EmailKind } from '../notifications/recipients.js';
 
 export const PASSWORD_RESET_TOPIC = 'account.password_reset';
 export const VERIFY_EMAIL_TOPIC = 'account.verify_email';
@@ -31,22 +31,39 @@ export function queueAccountEmail(
 }
 
 function accountResolver(kind: EmailKind, options: { onlyUnverified?: boolean } = {}): DirectResolver {
-  return async (prisma, row) => {
-    const userId = row.payload.userId;
-    const link = row.payload.link;
-    if (typeof userId !== 'number' || typeof link !== 'string') return null;
-    const user = await prisma.user.findFirst({
-      where: { id: userId, isActive: true, ...(options.onlyUnverified ? { emailVerifiedAt: null } : {}) },
+  return async (prisma, rows) => {
+    const wanted = rows.flatMap((row) => {
+      const { userId, link } = row.payload;
+      return typeof userId === 'number' && typeof link === 'string' ? [{ row, userId, link }] : [];
+    });
+    const deliveries = new Map<bigint, Delivery | null>();
+    if (wanted.length === 0) return deliveries;
+    const users = await prisma.user.findMany({
+      where: {
+        id: { in: wanted.map((w) => w.userId) },
+        isActive: true,
+        ...(options.onlyUnverified ? { emailVerifiedAt: null } : {}),
+      },
       select: { id: true, email: true, name: true, role: true, locale: true, isDemo: true },
     });
-    if (!user) return null;
-    return {
-      content: { ticket: null, quote: null, link },
-      recipients: [{ ...user, userId: user.id, kind, emailOptOut: [] }],
-    };
+    const byId = new Map(users.map((user) => [user.id, user]));
+    for (const { row, userId, link } of wanted) {
+      const user = byId.get(userId);
+      deliveries.set(
+        row.id,
+        user
+          ? {
+              content: { ticket: null, quote: null, link },
+              recipients: [{ ...user, userId: user.id, kind, emailOptOut: [] }],
+            }
+          : null,
+      );
+    }
+    return deliveries;
   };
 }
 
+/** Registered with the mail worker by the composition root (src/mail-worker.ts). */
 export const accountEmailResolvers: Record<string, DirectResolver> = {
   [PASSWORD_RESET_TOPIC]: accountResolver('passwordReset'),
   // Confirmed meanwhile (another link, or a password reset): the message has nothing to say.

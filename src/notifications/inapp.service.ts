@@ -1,7 +1,7 @@
 // The in-app notification centre: what the bell counts and /notifications lists. Rows are made by
 // the worker from the same recipients as the e-mails (so the same who-hears-what rules apply),
 // one per outbox row and user, and hold only public facts: the kind, the ticket number and subject.
-import type { Prisma, PrismaClient } from '../generated/prisma/client.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
 import { type Cursor, encodeCursor } from '../lib/pagination.js';
 import { LIVE_CHANNEL } from './live.js';
 import type { Delivery } from './recipients.js';
@@ -87,34 +87,48 @@ export function createInAppNotifications(prisma: PrismaClient) {
 export type InAppNotifications = ReturnType<typeof createInAppNotifications>;
 
 /**
- * Records one outbox row's in-app notifications (idempotent: a retried batch adds nothing) and
- * tells the recipients' open pages. Only about tickets: account e-mails have no in-app twin.
+ * Records the in-app notifications of a batch of outbox rows and tells the recipients' open pages,
+ * in one statement whatever the batch's size: the INSERT and the pg_notify of each user who got a
+ * new one (in the same statement, so the event follows the commit of the rows it announces).
+ * Idempotent: a retried batch adds nothing and tells nobody. Only about tickets (account e-mails
+ * have no in-app twin), and never to the person who acted: the requester who files a ticket gets
+ * its e-mail confirmation, not a bell for their own deed.
  */
 export async function recordInApp(
   prisma: PrismaClient,
-  row: { id: bigint; ticketId: number | null },
-  delivery: Delivery,
-): Promise<void> {
-  const ticket = delivery.content.ticket;
-  if (!ticket) return;
-  const data: Prisma.NotificationCreateManyInput[] = [];
-  for (const recipient of delivery.recipients) {
-    if (recipient.userId === null) continue;
-    data.push({
-      outboxId: row.id,
-      ticketId: row.ticketId,
-      userId: recipient.userId,
-      kind: recipient.kind,
-      data: { number: ticket.number, subject: ticket.subject },
-    });
+  items: { row: { id: bigint; ticketId: number | null }; delivery: Delivery }[],
+  now: Date = new Date(),
+): Promise<number> {
+  const outboxIds: string[] = [];
+  const ticketIds: (number | null)[] = [];
+  const userIds: number[] = [];
+  const kinds: string[] = [];
+  const data: string[] = [];
+  for (const { row, delivery } of items) {
+    const ticket = delivery.content.ticket;
+    if (!ticket) continue;
+    for (const recipient of delivery.recipients) {
+      if (recipient.userId === null || recipient.isActor) continue;
+      outboxIds.push(String(row.id));
+      ticketIds.push(row.ticketId);
+      userIds.push(recipient.userId);
+      kinds.push(recipient.kind);
+      data.push(JSON.stringify({ number: ticket.number, subject: ticket.subject }));
+    }
   }
-  if (data.length === 0) return;
-  const created = await prisma.notification.createManyAndReturn({
-    data,
-    skipDuplicates: true,
-    select: { userId: true },
-  });
-  for (const row of created) {
-    await prisma.$executeRaw`SELECT pg_notify(${LIVE_CHANNEL}, ${JSON.stringify({ type: 'notification', userId: row.userId })})`;
-  }
+  if (userIds.length === 0) return 0;
+  // createdAt is UTC wall time (timestamp without time zone), as Prisma writes it.
+  const rows = await prisma.$queryRaw<{ notified: number }[]>`
+    WITH created AS (
+      INSERT INTO "Notification" ("outboxId", "ticketId", "userId", kind, data, "createdAt")
+      SELECT n.outbox_id, n.ticket_id, n.user_id, n.kind, n.data, (${now.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+      FROM unnest(${outboxIds}::bigint[], ${ticketIds}::int[], ${userIds}::int[], ${kinds}::text[], ${data}::jsonb[])
+        AS n(outbox_id, ticket_id, user_id, kind, data)
+      ON CONFLICT ("outboxId", "userId") DO NOTHING
+      RETURNING "userId"
+    )
+    SELECT count(pg_notify(${LIVE_CHANNEL}, json_build_object('type', 'notification', 'userId', u."userId")::text))::int
+      AS notified
+    FROM (SELECT DISTINCT "userId" FROM created) AS u`;
+  return rows[0]?.notified ?? 0;
 }

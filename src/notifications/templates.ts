@@ -19,6 +19,8 @@ export async function renderEmail(options: {
   helpdesk: string;
   /** Incoming e-mail is configured (IMAP_URL), so replies reach the ticket. */
   replyable?: boolean;
+  /** Keep the compiled templates (production): a batch renders hundreds of e-mails. */
+  cache?: boolean;
 }): Promise<RenderedEmail> {
   const { kind, content, recipient } = options;
   const lang: Language = languageFromDb(recipient.locale) ?? defaultLanguage;
@@ -51,8 +53,11 @@ export async function renderEmail(options: {
     helpdesk: options.helpdesk,
   };
   const [html, text] = await Promise.all([
-    ejs.renderFile(projectPath('views', 'emails', 'notification.ejs'), data, { async: false }),
-    ejs.renderFile(projectPath('views', 'emails', 'notification.text.ejs'), data, { async: false }),
+    ejs.renderFile(projectPath('views', 'emails', 'notification.ejs'), data, { async: false, cache: options.cache }),
+    ejs.renderFile(projectPath('views', 'emails', 'notification.text.ejs'), data, {
+      async: false,
+      cache: options.cache,
+    }),
   ]);
   return { subject, html, text };
 }

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ticketsServiceFor } from '../../src/bootstrap.js';
-import { createMailWorker } from '../../src/notifications/worker.js';
+import { createAppMailWorker } from '../../src/mail-worker.js';
 import { checkPage, type E2e, NARROW, SCREENSHOTS, skipBrowser, startE2e, suiteTitle } from './helpers.js';
 
 let e2e: E2e | undefined;
@@ -38,7 +38,7 @@ describe.skipIf(skipBrowser)(suiteTitle('browser: live notifications'), () => {
       },
       [],
     );
-    const worker = createMailWorker(app().ctx);
+    const worker = createAppMailWorker(app().ctx);
     await worker.drain();
 
     await app().withPage({ viewport: NARROW }, async (page, problems) => {

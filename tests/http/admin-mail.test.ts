@@ -1,7 +1,7 @@
 // /admin/mail with no SMTP server configured: messages are kept and shown to the admin only,
 // without anything a page could run; a failed one can be retried.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMailWorker } from '../../src/notifications/worker.js';
+import { createAppMailWorker } from '../../src/mail-worker.js';
 import { type Agent, createTestApp, csrfFrom, loginAs, type TestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
 import { comment } from '../helpers/tickets.js';
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 describe('with no SMTP_URL', () => {
   it('keeps the messages and lists them for the admin', async () => {
-    const worker = createMailWorker(t.ctx);
+    const worker = createAppMailWorker(t.ctx);
     const result = await worker.drain();
     expect(result.kept).toBe(2);
     const list = await admin.get('/admin/mail');
@@ -82,7 +82,7 @@ describe('with no SMTP_URL', () => {
 describe('a failed message', () => {
   it('is listed with its last error and a retry button that makes it due again', async () => {
     await comment(support, number, 'Estamos revisando.');
-    const broken = createMailWorker(
+    const broken = createAppMailWorker(
       { ...t.ctx, env: { ...t.ctx.env, SMTP_URL: 'smtp://127.0.0.1:9' } },
       {
         maxAttempts: 1,
@@ -115,7 +115,7 @@ describe('a failed message', () => {
     expect(outbox.sentAt).toBeNull();
 
     // The next tick (here with no SMTP server) delivers it, once.
-    const result = await createMailWorker(t.ctx).drain();
+    const result = await createAppMailWorker(t.ctx).drain();
     expect(result.kept).toBe(1);
     const after = await t.db.prisma.emailMessage.findUniqueOrThrow({ where: { id: failed.id } });
     expect(after.status).toBe('KEPT');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
-import { createMailWorker } from '../../src/notifications/worker.js';
+import { createAppMailWorker } from '../../src/mail-worker.js';
 import { createServices } from '../../src/services.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
 import type { TicketsService } from '../../src/tickets/tickets.service.js';
@@ -148,7 +148,7 @@ describe('the mail worker', () => {
         departmentId: null,
       } as never);
     }
-    const worker = createMailWorker(t.ctx);
+    const worker = createAppMailWorker(t.ctx);
     await worker.drain();
     worker.close();
     const messages = await prisma.emailMessage.findMany();
@@ -162,7 +162,7 @@ describe('the mail worker', () => {
     const client = await createUser(t.db.prisma, { role: 'CLIENT' });
     await t.db.prisma.user.update({ where: { id: client.id }, data: { emailOptOut: CLIENT_KINDS } });
     await submitForm(request.agent(t.app), '/forgot-password', '/forgot-password', { email: client.email });
-    const worker = createMailWorker(t.ctx);
+    const worker = createAppMailWorker(t.ctx);
     await worker.drain();
     worker.close();
     const mail = await t.db.prisma.emailMessage.findMany({ where: { toAddress: client.email } });

@@ -3,7 +3,7 @@
 import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../src/demo/demo.service.js';
-import { createMailWorker } from '../../src/notifications/worker.js';
+import { createAppMailWorker } from '../../src/mail-worker.js';
 import { createUsersService } from '../../src/users/users.service.js';
 import { type Agent, createTestApp, csrfFrom, loginAs, submitForm, type TestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
@@ -40,7 +40,7 @@ async function register(agent: Agent = request.agent(t.app)) {
 
 /** Runs the worker (no SMTP: messages are kept) and returns the verification links mailed to `email`. */
 async function verificationLinks(email: string): Promise<string[]> {
-  const worker = createMailWorker(t.ctx);
+  const worker = createAppMailWorker(t.ctx);
   await worker.drain();
   worker.close();
   const messages = await t.db.prisma.emailMessage.findMany({
@@ -205,7 +205,7 @@ describe('a self-registered client', () => {
   it('is confirmed by resetting their password through the e-mailed link', async () => {
     const { email } = await register();
     await submitForm(request.agent(t.app), '/forgot-password', '/forgot-password', { email });
-    const worker = createMailWorker(t.ctx);
+    const worker = createAppMailWorker(t.ctx);
     await worker.drain();
     const mail = await t.db.prisma.emailMessage.findFirstOrThrow({
       where: { toAddress: email, topic: 'account.password_reset' },

@@ -5,7 +5,7 @@ import request from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAccountService } from '../../src/auth/account.service.js';
 import { hashToken } from '../../src/auth/user-tokens.js';
-import { createMailWorker } from '../../src/notifications/worker.js';
+import { createAppMailWorker } from '../../src/mail-worker.js';
 import {
   type Agent,
   createTestApp,
@@ -38,7 +38,7 @@ beforeEach(() => {
 
 /** Delivers the outbox to the test SMTP server, as the worker process would. */
 async function deliverMail() {
-  const worker = createMailWorker({ ...t.ctx, env: { ...t.ctx.env, SMTP_URL: smtp.url } });
+  const worker = createAppMailWorker({ ...t.ctx, env: { ...t.ctx.env, SMTP_URL: smtp.url } });
   await worker.drain();
   worker.close();
 }

@@ -10,7 +10,7 @@ import type { Env } from '../../src/config/env.js';
 import { createImapPoller } from '../../src/inbound/imap-poller.js';
 import { createInboundService } from '../../src/inbound/inbound.service.js';
 import type { Job } from '../../src/jobs/scheduler.js';
-import { createMailWorker } from '../../src/notifications/worker.js';
+import { createAppMailWorker } from '../../src/mail-worker.js';
 import { createServices } from '../../src/services.js';
 import type { TicketAction } from '../../src/tickets/ticket-lifecycle.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
@@ -151,7 +151,7 @@ describe.skipIf(skipImap)(imapSuiteTitle('incoming e-mail over IMAP'), () => {
       expect(log).toMatchObject({ status: 'TICKET_CREATED', ticketId: ticket?.id, reason: null });
 
       // The confirmation to the client goes out through the outbox like a web-filed ticket's.
-      const worker = createMailWorker(t.ctx);
+      const worker = createAppMailWorker(t.ctx);
       await worker.drain();
       const mail = await t.db.prisma.emailMessage.findFirst({
         where: { ticketId: ticket?.id, toAddress: client.email, topic: 'ticket.created' },
@@ -233,7 +233,7 @@ describe.skipIf(skipImap)(imapSuiteTitle('incoming e-mail over IMAP'), () => {
     it('whose In-Reply-To is one of our Message-IDs threads without a tag, keeping only the new text', async () => {
       const client = await createUser(t.db.prisma);
       const number = await fileTicket(client);
-      await createMailWorker(t.ctx).drain();
+      await createAppMailWorker(t.ctx).drain();
       const ours = await t.db.prisma.emailMessage.findFirstOrThrow({
         where: { toAddress: client.email, topic: 'ticket.created' },
       });
@@ -268,7 +268,7 @@ describe.skipIf(skipImap)(imapSuiteTitle('incoming e-mail over IMAP'), () => {
       expect(await t.db.prisma.comment.count({ where: { ticketId: ticket.id, authorId: client.id } })).toBe(0);
       const [log] = await inboundOf(client.email);
       expect(log).toMatchObject({ status: 'REJECTED', reason: 'ticket-closed' });
-      await createMailWorker(t.ctx).drain();
+      await createAppMailWorker(t.ctx).drain();
       const reply = await t.db.prisma.emailMessage.findFirstOrThrow({
         where: { toAddress: client.email, topic: 'inbound.rejected' },
       });
@@ -319,7 +319,7 @@ describe.skipIf(skipImap)(imapSuiteTitle('incoming e-mail over IMAP'), () => {
         { status: 'REJECTED', reason: 'unknown-sender', ticketId: null },
       ]);
       expect(await repliesTo(stranger)).toHaveLength(1);
-      await createMailWorker(t.ctx).drain();
+      await createAppMailWorker(t.ctx).drain();
       const reply = await t.db.prisma.emailMessage.findFirstOrThrow({ where: { toAddress: stranger } });
       expect(reply).toMatchObject({ toUserId: null, subject: 'No pudimos registrar su correo' });
       expect(reply.text).toContain('Some One');

@@ -9,9 +9,9 @@ import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
+import { createAppMailWorker } from '../../src/mail-worker.js';
 import type { LiveHub } from '../../src/notifications/live.js';
 import { enqueueNotification } from '../../src/notifications/outbox.js';
-import { createMailWorker } from '../../src/notifications/worker.js';
 import { createServices } from '../../src/services.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
 import type { TicketsService } from '../../src/tickets/tickets.service.js';
@@ -38,7 +38,7 @@ const actorOf = (u: { id: number; role: Actor['role']; organizationId: number | 
 });
 
 const drain = async () => {
-  const worker = createMailWorker(t.ctx);
+  const worker = createAppMailWorker(t.ctx);
   await worker.drain();
   worker.close();
 };
@@ -74,16 +74,39 @@ afterAll(async () => {
 });
 
 describe('the notification centre', () => {
+  it('rings nobody for their own deed: the client who files gets the e-mail, support gets the bell', async () => {
+    const agent = await loginAs(t.app, client.email);
+    const supportAgent = await loginAs(t.app, support.email);
+    const supportBefore = Number(bellCount((await supportAgent.get('/notifications')).text));
+
+    const number = await tickets.file(client, 'Portón no abre');
+    await drain();
+
+    expect(bellCount((await agent.get('/tickets')).text)).toBe('0');
+    expect((await agent.get('/notifications')).text).not.toContain(`TKT-${number}`);
+    // The confirmation still comes by e-mail (kept: this test has no SMTP server).
+    const ticket = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
+    const confirmation = await t.db.prisma.emailMessage.findMany({
+      where: { ticketId: ticket.id, topic: 'ticket.created', toUserId: client.id },
+    });
+    expect(confirmation).toHaveLength(1);
+    const supportPage = await supportAgent.get('/notifications');
+    expect(bellCount(supportPage.text)).toBe(String(supportBefore + 1));
+    expect(supportPage.text).toContain(`TKT-${number}`);
+  });
+
   it('shows what the worker recorded on the bell and the list, and marks it read when opened', async () => {
     const agent = await loginAs(t.app, client.email);
+    await submitForm(agent, '/notifications', '/notifications/read-all', {});
     expect(bellCount((await agent.get('/tickets')).text)).toBe('0');
 
     const number = await tickets.file(client, 'Cámara 2 sin imagen');
     await tickets.service.addComment(support, number, { body: 'Vamos en camino.', internal: false }, []);
+    await tickets.service.addComment(support, number, { body: 'Estamos revisando el NVR.', internal: false }, []);
     await tickets.service.addComment(support, number, { body: 'NOTA-INTERNA-77', internal: true }, []);
     await drain();
 
-    // Filing confirmation + the staff reply; the internal note tells the client nothing.
+    // The two staff replies; the client's own filing and the internal note tell the client nothing.
     const page = await agent.get('/tickets');
     expect(bellCount(page.text)).toBe('2');
     expect(page.text).toMatch(/aria-label="Notificaciones: 2 sin leer"/);
@@ -94,9 +117,9 @@ describe('the notification centre', () => {
     expect(list.text).not.toContain('NOTA-INTERNA-77');
     expect((list.text.match(/notification-unread/g) ?? []).length).toBe(2);
 
-    const ids = (await t.db.prisma.notification.findMany({ where: { userId: client.id }, orderBy: { id: 'asc' } })).map(
-      (n) => Number(n.id),
-    );
+    const ids = (
+      await t.db.prisma.notification.findMany({ where: { userId: client.id, readAt: null }, orderBy: { id: 'asc' } })
+    ).map((n) => Number(n.id));
     const open = await submitForm(agent, '/notifications', `/notifications/${ids[0]}/open`, {});
     expect(open.status).toBe(303);
     expect(open.headers.location).toBe(`/tickets/TKT-${number}`);
@@ -109,6 +132,7 @@ describe('the notification centre', () => {
 
   it("never lets one user read or mark another user's notification", async () => {
     const number = await tickets.file(client, 'Sirena no suena');
+    await tickets.service.addComment(support, number, { body: 'Vamos en camino.', internal: false }, []);
     await drain();
     const mine = await t.db.prisma.notification.findFirstOrThrow({
       where: { userId: client.id, ticketId: { not: null }, readAt: null },

@@ -6,8 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
+import { createAppMailWorker } from '../../src/mail-worker.js';
 import { enqueueNotification } from '../../src/notifications/outbox.js';
-import { createMailWorker } from '../../src/notifications/worker.js';
 import { createServices } from '../../src/services.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
 import type { TicketsService } from '../../src/tickets/tickets.service.js';
@@ -67,7 +67,7 @@ async function assignedTicket(): Promise<number> {
 }
 
 async function deliver() {
-  const worker = createMailWorker({ ...t.ctx, env: { ...t.ctx.env, SMTP_URL: smtp.url } });
+  const worker = createAppMailWorker({ ...t.ctx, env: { ...t.ctx.env, SMTP_URL: smtp.url } });
   await worker.drain();
   worker.close();
   return t.db.prisma.emailMessage.findMany({ orderBy: { id: 'asc' } });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
 import type { AppContext } from '../../src/context.js';
 import { connectDatabase } from '../../src/db/database.js';
-import { createMailWorker } from '../../src/notifications/worker.js';
+import { createAppMailWorker } from '../../src/mail-worker.js';
 import { createServices } from '../../src/services.js';
 import { SettingsService } from '../../src/settings/settings.service.js';
 import type { TicketAction } from '../../src/tickets/ticket-lifecycle.js';
@@ -59,7 +59,7 @@ async function file(requester: Actor, subject = 'Camera 3 is down'): Promise<num
   );
 }
 const workerFor = (ctx: Pick<AppContext, 'env' | 'db' | 'settings' | 'logger'>, overrides = {}) =>
-  createMailWorker(ctx, { ...overrides });
+  createAppMailWorker(ctx, { ...overrides });
 const smtpCtx = () => ({ ...t.ctx, env: { ...t.ctx.env, SMTP_URL: smtp.url } });
 const later = (ms: number) => new Date(Date.now() + ms);
 

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "EmailMessage_outboxId_idx" ON "EmailMessage"("outboxId");
