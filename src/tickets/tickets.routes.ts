@@ -12,8 +12,9 @@ import { formBody } from '../middleware/body.js';
 import { csrfProtection } from '../middleware/csrf.js';
 import { formView } from '../middleware/error-handler.js';
 import { isTicketAction, priorities, ticketStatuses } from './ticket-lifecycle.js';
+import { buildTicketPage } from './ticket-page.view.js';
 import type { TicketLists } from './tickets.lists.js';
-import { canActForClients, canCreateTicket } from './tickets.policy.js';
+import { canActForClients, canCreateTicket, mayTakeAction } from './tickets.policy.js';
 import {
   actionSchemas,
   ZClassification,
@@ -68,6 +69,8 @@ export function ticketsRouter(
     ...(await referenceData()),
     priorities,
     uploadHints,
+    /** Support files on a client's behalf: the form asks which client. */
+    actsForClient: canActForClients(me(req)),
     clients: canActForClients(me(req))
       ? await prisma.user.findMany({
           where: { role: 'CLIENT', isActive: true },
@@ -78,19 +81,42 @@ export function ticketsRouter(
       : [],
   });
 
+  // ── Ticket page (issue 8, UI): the view-model decides, the templates only render. ──────────────
   /** Everything the ticket page shows; also used to re-render it when an action is refused. */
   async function ticketPage(req: Request, number = numberParam(req)) {
     const detail = await tickets.detail(me(req), number);
     const needsTechnicians = detail.actions.includes('assign') || detail.actions.includes('reassign');
-    return {
-      ...detail,
+    return buildTicketPage(detail, me(req), {
       ...(await referenceData()),
       priorities,
       uploadHints,
       technicians: needsTechnicians ? await tickets.technicianOptions(detail.ticket.departmentId) : [],
       tab: req.query.tab === 'history' ? 'history' : 'conversation',
-    };
+    });
   }
+  /**
+   * Without JavaScript each action button is a link to this page, holding only that action's form.
+   * It answers like the POST would for an action not allowed now: 404 unseen, 403 role, 409 state.
+   */
+  router.get('/tickets/:number/actions/:action', requireAuth, async (req, res) => {
+    const number = numberParam(req);
+    const action = req.params.action;
+    if (!isTicketAction(action)) throw notFound();
+    const page = await ticketPage(req, number);
+    if (!page.actions.includes(action)) {
+      const check = mayTakeAction(me(req), page.ticket, action, await ctx.settings.get());
+      if (!check.ok && check.reason === 'not_your_role')
+        throw new AppError('FORBIDDEN', 'tickets.errors.forbiddenAction', { params: { action } });
+      if (!check.ok && check.reason === 'reopen_window')
+        throw new AppError('CONFLICT', 'tickets.errors.reopenWindow', {
+          params: { days: (await ctx.settings.get()).reopenWindowDays },
+        });
+      res.status(409);
+      throw new AppError('CONFLICT', 'tickets.errors.notAllowedInState', { params: { action } });
+    }
+    res.render('tickets/action', { ...page, action });
+  });
+  // ── end of the ticket page block ─────────────────────────────────────────────────────────────
   // A refused or stale action re-renders the fresh ticket page with the reason and the typed text.
   // The error handler runs after the router has put back the app's req.params, so the ticket's
   // number is read here, while the route's params are still there.
@@ -214,6 +240,34 @@ export function ticketsRouter(
       res.redirect(ticketUrl(number));
     },
   );
+
+  // TEMPORARY (issue 8 UI branch): maps the properties form onto /classification + assign/reassign
+  // until the lead's POST /tickets/:number/properties lands in the service layer. Replace it then.
+  router.post('/tickets/:number/properties', requireAuth, ticketForm, formBody, csrfProtection, async (req, res) => {
+    const number = numberParam(req);
+    req.body = { ...(req.body ?? {}), _form: 'properties' };
+    const user = me(req);
+    const technicianId = String(req.body.technicianId ?? '').trim();
+    const current = await tickets.detail(user, number);
+    const changesTechnician = technicianId !== '' && Number(technicianId) !== current.ticket.assigneeId;
+    if (changesTechnician && current.actions.includes('assign')) {
+      const input = parseForm(actionSchemas.assign, req.body, req.invalidUtf8Fields);
+      await tickets.transitionTicket(user, number, 'assign', input, []);
+      flash(req, 'success', 'tickets.flash.action.assign', { number: formatTicketNumber(number) });
+      return res.redirect(ticketUrl(number));
+    }
+    if (changesTechnician) parseForm(actionSchemas.reassign, req.body, req.invalidUtf8Fields);
+    await tickets.updateClassification(user, number, parseForm(ZClassification, req.body, req.invalidUtf8Fields));
+    if (changesTechnician) {
+      const { ticket } = await tickets.detail(user, number);
+      const input = parseForm(actionSchemas.reassign, { ...req.body, version: String(ticket.version) });
+      await tickets.transitionTicket(user, number, 'reassign', input, []);
+      flash(req, 'success', 'tickets.flash.action.reassign', { number: formatTicketNumber(number) });
+      return res.redirect(ticketUrl(number));
+    }
+    flash(req, 'success', 'tickets.flash.classified');
+    res.redirect(ticketUrl(number));
+  });
 
   // The admin's bin: soft delete, restore, purge (each audited).
   router.get('/admin/bin', requireRole('ADMIN'), async (req, res) => {
