@@ -53,6 +53,8 @@ export async function adminOverview(prisma: PrismaClient) {
       return {
         id: String(row.id),
         action: row.action,
+        /** Locale key of the action's phrase (admin.overview.audit.*); unknown actions show as stored. */
+        actionKey: `admin.overview.audit.${row.action.replace(/\./g, '_')}`,
         entity: `${row.entityType} ${row.entityId}`,
         createdAt: row.createdAt,
         actorName: name,
