@@ -54,8 +54,9 @@ const session = (s: Session | undefined, role: string) => {
   return s;
 };
 
-// Each step visits several pages, and axe takes a moment on each.
-describe.skipIf(skipBrowser)(suiteTitle('ticket lifecycle in the browser'), { timeout: 90_000 }, () => {
+// Each step visits several pages, and axe takes a moment on each (step 6 took over 90 s on a
+// 2-core machine shared at load 20).
+describe.skipIf(skipBrowser)(suiteTitle('ticket lifecycle in the browser'), { timeout: 180_000 }, () => {
   beforeAll(async () => {
     e2e = await startE2e();
     tmpDir = await mkdtemp(path.join(os.tmpdir(), 'centinela-e2e-walk-'));
