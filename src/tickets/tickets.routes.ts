@@ -111,7 +111,6 @@ export function ticketsRouter(
         throw new AppError('CONFLICT', 'tickets.errors.reopenWindow', {
           params: { days: (await ctx.settings.get()).reopenWindowDays },
         });
-      res.status(409);
       throw new AppError('CONFLICT', 'tickets.errors.notAllowedInState', { params: { action } });
     }
     res.render('tickets/action', { ...page, action });
