@@ -28,3 +28,47 @@ document.addEventListener('change', (event) => {
   if (event.target instanceof HTMLElement && event.target.matches('[data-role-select]')) syncRoleFieldsets();
 });
 document.addEventListener('DOMContentLoaded', syncRoleFieldsets);
+
+// Ticket actions: a link to the action's own page becomes a <dialog> holding the same form.
+document.addEventListener('click', (event) => {
+  if (!(event.target instanceof Element)) return;
+  const opener = event.target.closest('[data-dialog]');
+  if (opener) {
+    const dialog = document.getElementById(opener.getAttribute('data-dialog') || '');
+    if (dialog instanceof HTMLDialogElement && typeof dialog.showModal === 'function') {
+      event.preventDefault();
+      if (dialog.open) dialog.close();
+      dialog.showModal();
+      const field = dialog.querySelector('textarea, select, input:not([type=hidden])');
+      if (field instanceof HTMLElement) field.focus();
+    }
+    return;
+  }
+  const closer = event.target.closest('[data-dialog-close]');
+  const dialog = closer?.closest('dialog');
+  if (closer && dialog instanceof HTMLDialogElement) {
+    event.preventDefault();
+    dialog.close();
+  }
+});
+
+// A refused action comes back with its dialog open (visible even without JavaScript): make it modal.
+document.addEventListener('DOMContentLoaded', () => {
+  for (const dialog of document.querySelectorAll('dialog[data-reopen]')) {
+    if (!(dialog instanceof HTMLDialogElement) || typeof dialog.showModal !== 'function') continue;
+    dialog.close();
+    dialog.showModal();
+    const invalid = dialog.querySelector('.is-invalid');
+    if (invalid instanceof HTMLElement) invalid.focus();
+  }
+  // The reason for changing the technician is asked only once another technician is chosen.
+  for (const box of document.querySelectorAll('[data-reason-for]')) {
+    const select = document.getElementById(box.getAttribute('data-reason-for') || '');
+    if (!(select instanceof HTMLSelectElement) || !(box instanceof HTMLElement)) continue;
+    const sync = () => {
+      box.hidden = select.value === '' && !box.querySelector('.is-invalid');
+    };
+    select.addEventListener('change', sync);
+    sync();
+  }
+});

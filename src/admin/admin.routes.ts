@@ -20,6 +20,7 @@ import type { OrganizationsService } from '../organizations/organizations.servic
 import { inboundUnknownSenderPolicies, isValidTimeZone } from '../settings/settings.service.js';
 import { ZCreateUser, ZResetPassword, ZUpdateUser, ZUserFilters } from '../users/users.schema.js';
 import type { UsersService } from '../users/users.service.js';
+import { adminOverview } from './overview.service.js';
 
 type Services = {
   users: UsersService;
@@ -56,6 +57,11 @@ export function adminRouter(ctx: AppContext, services: Services): Router {
   const userFormData = async (keepDepartmentIds: number[] = []) => ({
     organizations: await organizations.options(),
     departments: await departments.departmentOptions(keepDepartmentIds),
+  });
+
+  // The admin's home: the desk at a glance, and shortcuts into configuration.
+  router.get('/', async (_req, res) => {
+    res.render('admin/overview', await adminOverview(ctx.db.prisma));
   });
 
   // Users

@@ -31,5 +31,6 @@ export const homePathByRole: Record<Role, string> = {
   CLIENT: '/tickets',
   SUPPORT: '/queue',
   TECHNICIAN: '/work',
-  ADMIN: '/admin/users',
+  // The admin lands on an overview of the desk; configuration is one menu away.
+  ADMIN: '/admin',
 };

@@ -4,12 +4,13 @@ import { homePathByRole } from '../auth/session-user.js';
 import type { AppContext } from '../context.js';
 import { demoDataExists } from '../demo/demo.service.js';
 import { assetUrl } from '../lib/assets.js';
+import { avatarClassOf, initialsOf } from '../lib/avatar.js';
 import { takeFlash } from '../lib/flash.js';
 import { createFormatters } from '../lib/format.js';
 import { defaultLanguage, languageFromDb, languageFromHeader, translator } from '../lib/i18n.js';
 import { createInAppNotifications } from '../notifications/inapp.service.js';
 import { csrfToken } from './csrf.js';
-import { navigationFor } from './navigation.js';
+import { activeNavHref, navigationFor } from './navigation.js';
 
 /** A browser's speculative prefetch must not swallow the message meant for the page the user opens. */
 function isPrefetch(req: Request): boolean {
@@ -20,6 +21,7 @@ export function localsMiddleware(ctx: AppContext) {
   const inApp = createInAppNotifications(ctx.db.prisma);
   return async (req: Request, res: Response, next: NextFunction) => {
     const user = req.user;
+    const nav = user ? navigationFor(user.role) : [];
     req.lang =
       languageFromDb(user?.locale) ??
       req.session?.lang ??
@@ -38,8 +40,15 @@ export function localsMiddleware(ctx: AppContext) {
       asset: assetUrl,
       csrfToken: () => csrfToken(req),
       flash: isPrefetch(req) ? [] : takeFlash(req),
-      nav: user ? navigationFor(user.role) : [],
+      nav,
+      navActive: activeNavHref(nav, req.path),
+      /** The signed-in user's role as a label key: templates show it, they never compare it. */
+      userRoleKey: user ? `roles.${user.role}` : null,
+      userInitials: user ? initialsOf(user.name) : '',
+      userAvatarClass: user ? avatarClassOf(user.id) : '',
       homePath: user ? homePathByRole[user.role] : '/login',
+      initialsOf,
+      avatarClassOf,
       showDemoBanner: await demoDataExists(ctx.db.prisma),
       unreadCount: user ? await inApp.unreadCount(user.id) : 0,
       errors: {},
@@ -66,7 +75,13 @@ export function baseLocals(req: Request, res: Response, next: NextFunction): voi
     csrfToken: () => '',
     flash: [],
     nav: [],
+    navActive: '',
+    userRoleKey: null,
+    userInitials: '',
+    userAvatarClass: '',
     homePath: '/',
+    initialsOf,
+    avatarClassOf,
     showDemoBanner: false,
     unreadCount: 0,
     errors: {},

@@ -1,6 +1,20 @@
 import type { Role } from '../generated/prisma/enums.js';
 
-export type NavItem = { href: string; key: string; comingSoon?: boolean };
+export type NavLink = { href: string; key: string; comingSoon?: boolean };
+/** A top-level entry: a link, or a group shown as one dropdown (the admin's configuration). */
+export type NavItem = NavLink & { children?: NavLink[] };
+
+/** Everything an admin configures, under one «Configuración» entry. */
+const configuration: NavLink[] = [
+  { href: '/admin/users', key: 'nav.users' },
+  { href: '/admin/organizations', key: 'nav.organizations' },
+  { href: '/admin/departments', key: 'nav.departments' },
+  { href: '/admin/categories', key: 'nav.categories' },
+  { href: '/admin/settings', key: 'nav.general' },
+  { href: '/admin/mail', key: 'nav.mail' },
+  { href: '/admin/inbound', key: 'nav.inbound' },
+  { href: '/admin/bin', key: 'nav.bin' },
+];
 
 // Each role's own menu. Items for features not built yet are marked, never faked.
 const menus: Record<Role, NavItem[]> = {
@@ -14,19 +28,27 @@ const menus: Record<Role, NavItem[]> = {
   ],
   TECHNICIAN: [{ href: '/work', key: 'nav.myWork' }],
   ADMIN: [
+    { href: '/admin', key: 'nav.overview' },
     { href: '/queue', key: 'nav.queue' },
-    { href: '/admin/users', key: 'nav.users' },
-    { href: '/admin/organizations', key: 'nav.organizations' },
-    { href: '/admin/departments', key: 'nav.departments' },
-    { href: '/admin/categories', key: 'nav.categories' },
-    { href: '/admin/settings', key: 'nav.settings' },
-    { href: '/admin/bin', key: 'nav.bin' },
-    { href: '/admin/mail', key: 'nav.mail' },
-    { href: '/admin/inbound', key: 'nav.inbound' },
+    { href: '/admin/settings', key: 'nav.settings', children: configuration },
     { href: '/reports', key: 'nav.reports', comingSoon: true },
   ],
 };
 
 export function navigationFor(role: Role): NavItem[] {
   return menus[role];
+}
+
+/** The entry to highlight: the most specific match (/tickets/new is «Nuevo ticket», not «Mis tickets»). */
+export function activeNavHref(items: NavItem[], path: string): string {
+  let best = '';
+  const consider = (item: NavLink) => {
+    const matches = path === item.href || path.startsWith(`${item.href}/`);
+    if (!item.comingSoon && matches && item.href.length > best.length) best = item.href;
+  };
+  for (const item of items) {
+    consider(item);
+    for (const child of item.children ?? []) consider(child);
+  }
+  return best;
 }

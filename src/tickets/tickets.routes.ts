@@ -12,8 +12,9 @@ import { formView } from '../middleware/error-handler.js';
 import type { Services } from '../services.js';
 import { isTicketAction, lifecycle } from './ticket-lifecycle.js';
 import { formatTicketNumber, parseTicketNumber, ticketPath as ticketUrl } from './ticket-number.js';
+import { buildTicketPage } from './ticket-page.view.js';
 import { priorities, ticketStatuses } from './ticket-statuses.js';
-import { canActForClients, canCreateTicket } from './tickets.policy.js';
+import { canActForClients, canCreateTicket, mayTakeAction } from './tickets.policy.js';
 import {
   actionSchemas,
   ZComment,
@@ -54,6 +55,8 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
     ...(await referenceData()),
     priorities,
     uploadHints,
+    /** Support files on a client's behalf: the form asks which client. */
+    actsForClient: canActForClients(me(req)),
     clients: canActForClients(me(req))
       ? await prisma.user.findMany({
           where: { role: 'CLIENT', isActive: true },
@@ -64,12 +67,12 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
       : [],
   });
 
+  // ── Ticket page (issue 8, UI): the view-model decides, the templates only render. ──────────────
   /** Everything the ticket page shows; also used to re-render it when an action is refused. */
   async function ticketPage(req: Request, number = numberParam(req)) {
     const [detail, reference] = await Promise.all([tickets.detail(me(req), number), services.reference.get()]);
     const needsTechnicians = detail.actions.includes('assign') || detail.actions.includes('reassign');
-    return {
-      ...detail,
+    return buildTicketPage(detail, me(req), {
       categories: reference.categories,
       departments: reference.departments,
       priorities,
@@ -78,8 +81,30 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
         ? await tickets.technicianOptions(detail.ticket.departmentId, reference.technicians)
         : [],
       tab: req.query.tab === 'history' ? 'history' : 'conversation',
-    };
+    });
   }
+  /**
+   * Without JavaScript each action button is a link to this page, holding only that action's form.
+   * It answers like the POST would for an action not allowed now: 404 unseen, 403 role, 409 state.
+   */
+  router.get('/tickets/:number/actions/:action', requireAuth, async (req, res) => {
+    const number = numberParam(req);
+    const action = req.params.action;
+    if (!isTicketAction(action)) throw notFound();
+    const page = await ticketPage(req, number);
+    if (!page.actions.includes(action)) {
+      const check = mayTakeAction(me(req), page.ticket, action, await ctx.settings.get());
+      if (!check.ok && check.reason === 'not_your_role')
+        throw new AppError('FORBIDDEN', 'tickets.errors.forbiddenAction', { params: { action } });
+      if (!check.ok && check.reason === 'reopen_window')
+        throw new AppError('CONFLICT', 'tickets.errors.reopenWindow', {
+          params: { days: (await ctx.settings.get()).reopenWindowDays },
+        });
+      throw new AppError('CONFLICT', 'tickets.errors.notAllowedInState', { params: { action } });
+    }
+    res.render('tickets/action', { ...page, action });
+  });
+  // ── end of the ticket page block ─────────────────────────────────────────────────────────────
   // A refused or stale action re-renders the fresh ticket page with the reason and the typed text.
   // The error handler runs after the router has put back the app's req.params, so the ticket's
   // number is read here, while the route's params are still there.

@@ -14,7 +14,7 @@ import {
 } from './helpers.js';
 
 const roles = [
-  { name: 'admin', email: 'admin@demo.local', home: '/admin/users' },
+  { name: 'admin', email: 'admin@demo.local', home: '/admin' },
   { name: 'support', email: 'soporte@demo.local', home: '/queue' },
   { name: 'technician', email: 'tecnico@demo.local', home: '/work' },
   { name: 'client', email: 'cliente@demo.local', home: '/tickets' },

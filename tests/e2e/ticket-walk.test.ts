@@ -54,8 +54,9 @@ const session = (s: Session | undefined, role: string) => {
   return s;
 };
 
-// Each step visits several pages, and axe takes a moment on each.
-describe.skipIf(skipBrowser)(suiteTitle('ticket lifecycle in the browser'), { timeout: 90_000 }, () => {
+// Each step visits several pages, and axe takes a moment on each (step 6 took over 90 s on a
+// 2-core machine shared at load 20).
+describe.skipIf(skipBrowser)(suiteTitle('ticket lifecycle in the browser'), { timeout: 180_000 }, () => {
   beforeAll(async () => {
     e2e = await startE2e();
     tmpDir = await mkdtemp(path.join(os.tmpdir(), 'centinela-e2e-walk-'));
@@ -108,7 +109,7 @@ describe.skipIf(skipBrowser)(suiteTitle('ticket lifecycle in the browser'), { ti
     await expectStatus(page, 'Nuevo');
     await checkPage(page, problems, 'support-ticket-new');
 
-    const form = actionForm(page, 'Derivar a un técnico');
+    const form = await actionForm(page, 'Derivar a un técnico');
     await form.getByLabel('Categoría').selectOption({ label: CATEGORY });
     await form.getByLabel('Prioridad').selectOption({ label: 'Alta' });
     const technician = form.getByLabel('Técnico', { exact: true });
@@ -132,11 +133,12 @@ describe.skipIf(skipBrowser)(suiteTitle('ticket lifecycle in the browser'), { ti
     await expectStatus(page, 'Derivado');
     await checkPage(page, problems, 'technician-ticket-assigned');
 
-    await submit(page, actionForm(page, 'Comenzar el trabajo').getByRole('button', { name: 'Comenzar' }));
+    // An action without inputs is a single button in the row, no dialog.
+    await submit(page, page.locator('.ticket-actions').getByRole('button', { name: 'Comenzar' }));
     await expectFlash(page, `Trabajo iniciado en ${ticketNumber}.`);
     await expectStatus(page, 'En curso');
 
-    const hold = actionForm(page, 'Poner en espera');
+    const hold = await actionForm(page, 'Poner en espera');
     await hold.getByLabel('Motivo').fill(HOLD_REASON);
     await submit(page, hold.getByRole('button', { name: 'Poner en espera' }));
     await expectFlash(page, `${ticketNumber} en espera.`);
@@ -192,7 +194,7 @@ describe.skipIf(skipBrowser)(suiteTitle('ticket lifecycle in the browser'), { ti
     await expectStatus(page, 'Solución propuesta');
     await expect(page.locator('main').textContent()).resolves.toContain(INTERNAL_NOTE);
     await checkPage(page, problems, 'support-ticket-pending');
-    const reject = actionForm(page, 'Rechazar la solución');
+    const reject = await actionForm(page, 'Rechazar la solución');
     await reject.getByLabel('Motivo').fill(REJECT_REASON);
     await submit(page, reject.getByRole('button', { name: 'Rechazar' }));
     await expectFlash(page, 'Solución rechazada; el ticket volvió al técnico.');
@@ -210,7 +212,7 @@ describe.skipIf(skipBrowser)(suiteTitle('ticket lifecycle in the browser'), { ti
     await goToList(supportPage, 'support-queue-pending-again');
     await openTicketFromList(page);
     await expectStatus(page, 'Solución propuesta');
-    const approve = actionForm(page, 'Aprobar y comunicar');
+    const approve = await actionForm(page, 'Aprobar y comunicar');
     const message = approve.getByLabel('Mensaje para el cliente');
     // Prefilled with the technician's latest solution, to reuse or edit.
     await expect(message.inputValue()).resolves.toBe(SECOND_SOLUTION);
@@ -236,16 +238,17 @@ describe.skipIf(skipBrowser)(suiteTitle('ticket lifecycle in the browser'), { ti
     await expect(solution.textContent()).resolves.toContain(PUBLIC_MESSAGE);
     await checkClientPage(page, problems, 'client-ticket-resolved');
 
-    const confirm = actionForm(page, 'Confirmar la solución');
-    await confirm.getByText('5 de 5').click();
-    await expect(confirm.getByLabel('5 de 5').isChecked()).resolves.toBe(true);
-    await submit(page, confirm.getByRole('button', { name: 'Confirmar y cerrar' }));
+    // The confirmation sits under the solution: a labelled scale, «Confirmar» primary.
+    const confirm = solution;
+    await confirm.getByText('Excelente').click();
+    await expect(confirm.getByLabel('5 Excelente').isChecked()).resolves.toBe(true);
+    await submit(page, confirm.getByRole('button', { name: 'Confirmar', exact: true }));
     await expectFlash(page, `¡Gracias! ${ticketNumber} quedó cerrado.`);
     await expectStatus(page, 'Cerrado');
     await expect(solution.textContent()).resolves.toContain('Calificación del cliente: 5 de 5');
     await checkClientPage(page, problems, 'client-ticket-closed');
 
-    const reopen = actionForm(page, 'Reabrir');
+    const reopen = await actionForm(page, 'Reabrir');
     await reopen.getByLabel('Motivo').fill(REOPEN_REASON);
     await submit(page, reopen.getByRole('button', { name: 'Reabrir' }));
     await expectFlash(page, `${ticketNumber} reabierto; soporte lo revisará.`);
@@ -324,9 +327,12 @@ async function openTicketFromList(page: Page): Promise<void> {
   await page.waitForLoadState('load');
 }
 
-/** The small form of one lifecycle action, found by its heading. */
-function actionForm(page: Page, title: string): Locator {
-  return page.getByRole('region', { name: title, exact: true });
+/** Opens one lifecycle action's dialog from the row of action buttons; returns the dialog. */
+async function actionForm(page: Page, title: string): Promise<Locator> {
+  await page.locator('.ticket-actions').getByRole('link', { name: title, exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: title, exact: true });
+  await expect(dialog.isVisible()).resolves.toBe(true);
+  return dialog;
 }
 
 /** Clicks a submit button and waits for the page the server answers with (after its redirect). */
@@ -362,7 +368,7 @@ async function expectNoStaffOnlyText(page: Page): Promise<void> {
 }
 
 async function submitSolution(page: Page, solution: string): Promise<void> {
-  const form = actionForm(page, 'Enviar solución');
+  const form = await actionForm(page, 'Enviar solución');
   await form.getByLabel('Solución aplicada').fill(solution);
   await submit(page, form.getByRole('button', { name: 'Enviar a validación' }));
   await expectFlash(page, 'Solución enviada a soporte para validar.');

@@ -14,6 +14,7 @@ const access: [path: string, allowed: Role[]][] = [
   ['/tickets', everyone],
   ['/queue', ['SUPPORT', 'ADMIN']],
   ['/work', ['TECHNICIAN']],
+  ['/admin', adminOnly],
   ['/admin/users', adminOnly],
   ['/admin/users/new', adminOnly],
   ['/admin/organizations', adminOnly],
@@ -28,7 +29,7 @@ const homeByRole: Record<Role, string> = {
   CLIENT: '/tickets',
   SUPPORT: '/queue',
   TECHNICIAN: '/work',
-  ADMIN: '/admin/users',
+  ADMIN: '/admin',
 };
 
 /** Where each role's tickets are listed. */
@@ -121,5 +122,40 @@ describe('navigation', () => {
     expect(res.text).toContain('Usuarios');
     expect(res.text).toContain('href="/admin/users"');
     expect(res.text).not.toContain('Mis tickets');
+  });
+
+  it("an admin's menu groups every configuration page under one «Configuración» entry", async () => {
+    const res = await agents.ADMIN.get('/admin');
+    const group =
+      /<li class="nav-item dropdown">\s*<button[^>]*>Configuración<\/button>\s*<ul class="dropdown-menu">([\s\S]*?)<\/ul>/.exec(
+        res.text,
+      );
+    expect(group, 'a Configuración dropdown in the menu').not.toBeNull();
+    for (const href of [
+      '/admin/users',
+      '/admin/organizations',
+      '/admin/departments',
+      '/admin/categories',
+      '/admin/settings',
+      '/admin/mail',
+      '/admin/inbound',
+      '/admin/bin',
+    ]) {
+      expect(group?.[1]).toContain(`href="${href}"`);
+    }
+  });
+
+  it("the admin's home is an overview: tickets per status from the counters, what waits on support", async () => {
+    await t.db.prisma.ticketStatusCount.upsert({
+      where: { status: 'NEW' },
+      create: { status: 'NEW', count: 4321 },
+      update: { count: 4321 },
+    });
+    const res = await agents.ADMIN.get('/admin');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('<h1 class="h4 mb-0">Panel</h1>');
+    expect(res.text).toContain('4321');
+    expect(res.text).toContain('Esperando a soporte: 4321');
+    expect(res.text).toContain('Actividad reciente');
   });
 });

@@ -139,7 +139,9 @@ describe('a camera ticket from filing to closure', () => {
     expect(await statusOf(number)).toBe('RESOLVED');
     const clientPage = await client.get(ticketPath(number));
     expect(clientPage.text).toContain('Cambiamos la fuente de la cámara 3');
-    expect(clientPage.text).toContain('Confirmar y cerrar');
+    // The solution card offers the confirmation (with the rating) right under the solution.
+    expect(clientPage.text).toContain(`action="${ticketPath(number)}/actions/confirm"`);
+    expect(clientPage.text).toContain('>Confirmar</button>');
     expect((await act(client, number, 'confirm', { rating: '5', comment: 'Excelente' })).status).toBe(302);
     const ticket = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
     expect(ticket.status).toBe('CLOSED');
