@@ -3,7 +3,6 @@
 import type { AppContext } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
 import { forbidden } from '../lib/errors.js';
-import { escapeLike } from '../lib/like.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
 import { type Actor, canBrowseQueue, ticketScopeFor } from './tickets.policy.js';
 import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
@@ -37,11 +36,11 @@ const queueSorts: Record<TQueueFilters['sort'], SortSpec> = {
   updated: { columns: ['updatedAt', 'id'], direction: 'DESC' },
 };
 
-const openStatuses = ['NEW', 'ASSIGNED', 'IN_PROGRESS', 'ON_HOLD', 'PENDING_VALIDATION', 'REOPENED'] as const;
+export const openStatuses = ['NEW', 'ASSIGNED', 'IN_PROGRESS', 'ON_HOLD', 'PENDING_VALIDATION', 'REOPENED'] as const;
 const workStatuses = ['ASSIGNED', 'IN_PROGRESS', 'ON_HOLD', 'PENDING_VALIDATION'] as const;
 
 /** A day boundary (YYYY-MM-DD) in the display time zone, as an instant. */
-function dayStart(day: string, timeZone: string, offsetDays = 0): Date {
+export function dayStart(day: string, timeZone: string, offsetDays = 0): Date {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const utc = Date.UTC(y, m - 1, d + offsetDays);
   const shown = new Date(new Date(utc).toLocaleString('en-US', { timeZone }));
@@ -98,11 +97,7 @@ export function createTicketLists(ctx: AppContext) {
     if (filters.requesterId) where.push(Prisma.sql`t."requesterId" = ${filters.requesterId}`);
     if (filters.from) where.push(Prisma.sql`t."createdAt" >= ${dayStart(filters.from, timeZone)}`);
     if (filters.to) where.push(Prisma.sql`t."createdAt" < ${dayStart(filters.to, timeZone, 1)}`);
-    if (filters.q) {
-      const number = /^(?:TKT-)?(\d{1,9})$/i.exec(filters.q)?.[1];
-      if (number) where.push(Prisma.sql`t."number" = ${Number(number)}`);
-      else where.push(Prisma.sql`t."subject" ILIKE ${`%${escapeLike(filters.q)}%`}`);
-    }
+    // A search (`filters.q`) is answered by ticket-search.ts, not by this list.
 
     const after = decode(query.after, sort.columns.length);
     const before = after ? undefined : decode(query.before, sort.columns.length);
@@ -155,16 +150,7 @@ export function createTicketLists(ctx: AppContext) {
     if (filters.requesterId) conditions.push({ requesterId: filters.requesterId });
     if (filters.from) conditions.push({ createdAt: { gte: dayStart(filters.from, timeZone) } });
     if (filters.to) conditions.push({ createdAt: { lt: dayStart(filters.to, timeZone, 1) } });
-    if (filters.q) {
-      const number = /^(?:TKT-)?(\d{1,9})$/i.exec(filters.q)?.[1];
-      conditions.push({
-        OR: [
-          ...(number ? [{ number: Number(number) }] : []),
-          { subject: { contains: escapeLike(filters.q), mode: 'insensitive' as const } },
-          { description: { contains: escapeLike(filters.q), mode: 'insensitive' as const } },
-        ],
-      });
-    }
+    // A search (`filters.q`) is answered by ticket-search.ts, not by this list.
     return keysetByCreated(conditions, query, listPageSize);
   }
 

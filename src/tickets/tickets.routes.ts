@@ -12,6 +12,7 @@ import { formBody } from '../middleware/body.js';
 import { csrfProtection } from '../middleware/csrf.js';
 import { formView } from '../middleware/error-handler.js';
 import { isTicketAction, priorities, ticketStatuses } from './ticket-lifecycle.js';
+import { createTicketSearch, myTicketsSearchFilters, queueSearchFilters } from './ticket-search.js';
 import type { TicketLists } from './tickets.lists.js';
 import { canActForClients, canCreateTicket } from './tickets.policy.js';
 import {
@@ -50,6 +51,8 @@ export function ticketsRouter(
   });
   const attachments = createAttachmentsService(ctx);
   const uploadHints = { maxMb: ctx.env.UPLOAD_MAX_MB, maxFiles: ctx.env.UPLOAD_MAX_FILES };
+  const search = createTicketSearch(ctx);
+  const noPage = { items: [], nextCursor: null, prevCursor: null };
 
   const referenceData = async () => ({
     categories: await prisma.category.findMany({
@@ -104,7 +107,15 @@ export function ticketsRouter(
     if (user.role === 'SUPPORT' || user.role === 'ADMIN') return res.redirect('/queue');
     if (user.role === 'TECHNICIAN') return res.redirect('/work');
     const filters = ZMyTicketsFilters.parse(req.query);
-    const page = await lists.mine(user, filters, req.query, res.locals.timeZone);
+    // Search (ticket-search.ts): a ticket number opens the ticket, words list ranked results.
+    const results = filters.q
+      ? await search.searchTickets(user, filters.q, {
+          after: req.query.after,
+          filters: myTicketsSearchFilters(filters, res.locals.timeZone),
+        })
+      : undefined;
+    if (results?.jumpTo) return res.redirect(ticketUrl(results.jumpTo));
+    const page = results ? noPage : await lists.mine(user, filters, req.query, res.locals.timeZone);
     const requesters =
       user.isOrgManager && user.organizationId
         ? await prisma.user.findMany({
@@ -113,13 +124,21 @@ export function ticketsRouter(
             select: { id: true, name: true },
           })
         : [];
-    res.render('tickets/mine', { filters, page, requesters });
+    res.render('tickets/mine', { filters, page, requesters, search: results, searchAfter: req.query.after });
   });
 
   router.get('/queue', requireRole('SUPPORT', 'ADMIN'), async (req, res) => {
     const filters = ZQueueFilters.parse(req.query);
+    // Search (ticket-search.ts): a ticket number opens the ticket, words list ranked results.
+    const results = filters.q
+      ? await search.searchTickets(me(req), filters.q, {
+          after: req.query.after,
+          filters: queueSearchFilters(filters, res.locals.timeZone),
+        })
+      : undefined;
+    if (results?.jumpTo) return res.redirect(ticketUrl(results.jumpTo));
     const [page, counts, reference, technicians, organizations] = await Promise.all([
-      lists.queue(me(req), filters, req.query, res.locals.timeZone),
+      results ? noPage : lists.queue(me(req), filters, req.query, res.locals.timeZone),
       tickets.statusCounts(me(req)),
       referenceData(),
       prisma.user.findMany({
@@ -132,6 +151,8 @@ export function ticketsRouter(
     res.render('tickets/queue', {
       filters,
       page,
+      search: results,
+      searchAfter: req.query.after,
       counts,
       statuses: ticketStatuses,
       priorities,
@@ -142,7 +163,16 @@ export function ticketsRouter(
   });
 
   router.get('/work', requireRole('TECHNICIAN'), async (req, res) => {
-    res.render('tickets/work', { items: await lists.work(me(req)) });
+    // Search over everything the technician may see (assigned, once assigned, their departments).
+    const q = ZMyTicketsFilters.shape.q.parse(req.query.q);
+    const results = q ? await search.searchTickets(me(req), q, { after: req.query.after }) : undefined;
+    if (results?.jumpTo) return res.redirect(ticketUrl(results.jumpTo));
+    res.render('tickets/work', {
+      items: results ? [] : await lists.work(me(req)),
+      q,
+      search: results,
+      searchAfter: req.query.after,
+    });
   });
 
   router.get('/tickets/new', requireAuth, async (req, res) => {
