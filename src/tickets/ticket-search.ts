@@ -20,8 +20,11 @@ import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 
 export const candidateLimit = 300;
 export const searchPageSize = 25;
-/** Shorter fragments would match most subjects, and the trigram index cannot narrow them. */
-const minFragmentLength = 3;
+/**
+ * Trigrams come from runs of letters and digits: without a run of three, the trigram index has
+ * nothing to look up and would be read whole (and such fragments match most subjects anyway).
+ */
+const hasTrigram = (text: string) => /[\p{L}\p{N}]{3,}/u.test(text);
 /** pg_trgm's default (0.6) misses common typos such as "camra" for "cámaras" (0.5). */
 const wordSimilarityThreshold = 0.45;
 
@@ -358,7 +361,7 @@ export function createTicketSearch(ctx: AppContext) {
     // Words found nothing at all (not merely nothing past the cursor): try similar subjects.
     if (mode === 'similar' || (!after && ranked.length === 0)) {
       mode = 'similar';
-      ranked = Array.from(text).length >= minFragmentLength ? await rankBySimilarity(text, where, after) : [];
+      ranked = hasTrigram(text) ? await rankBySimilarity(text, where, after) : [];
     }
     const hasMore = ranked.length > searchPageSize;
     const page = ranked.slice(0, searchPageSize);
