@@ -20,6 +20,8 @@ import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 
 export const candidateLimit = 300;
 export const searchPageSize = 25;
+/** Comments read first for a word (the newest); enough to fill the candidates when it is common. */
+const recentComments = 50_000;
 /**
  * Trigrams come from runs of letters and digits: without a run of three, the trigram index has
  * nothing to look up and would be read whole (and such fragments match most subjects anyway).
@@ -232,6 +234,42 @@ export function createTicketSearch(ctx: AppContext) {
     return rows[0]?.number;
   }
 
+  /**
+   * Tickets matched through a readable comment, as a fixed list of ids. Never left to a plan that
+   * walks the tickets newest first probing each one's comments: when the statistics take a word
+   * for common and it is absent from comments, that walk reads every ticket (measured: 15 s at
+   * 1M tickets). The comments' GIN index is read on its own (a materialized CTE), first over the
+   * most recent `recentComments` comments, which holds enough matches for a common word, and
+   * over all of them only when it does not, that is when the word is rare in comments, so the
+   * second read is small too. A client's or technician's search (narrow scope) lets PostgreSQL
+   * start from their tickets when that is cheaper.
+   */
+  async function ticketsByComments(actor: Actor, q: Prisma.Sql, where: Prisma.Sql): Promise<number[]> {
+    const readable = canSeeInternal(actor) ? Prisma.sql`TRUE` : Prisma.sql`c."isInternal" = false`;
+    const [{ max } = { max: null }] = await prisma.$queryRaw<
+      { max: number | null }[]
+    >`SELECT max("id") AS max FROM "Comment"`;
+    if (max === null) return [];
+    const byRange = async (from: number) => {
+      const rows = await prisma.$queryRaw<{ id: number }[]>`
+        WITH hits AS MATERIALIZED (
+          SELECT DISTINCT c."ticketId" AS id FROM "Comment" c
+           WHERE c."searchVector" @@ ${q} AND ${readable} AND c."id" > ${from})
+        SELECT t."id" FROM "Ticket" t JOIN hits ON hits.id = t."id"
+         WHERE ${where}
+         ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${candidateLimit + 1}`;
+      return rows.map((row) => row.id);
+    };
+    const recent = await byRange(Math.max(0, max - recentComments));
+    if (recent.length > candidateLimit || max <= recentComments) return recent;
+    if (actor.role === 'SUPPORT' || actor.role === 'ADMIN') return byRange(0);
+    const rows = await prisma.$queryRaw<{ id: number }[]>`
+      SELECT t."id" FROM "Ticket" t
+       WHERE ${where} AND t."id" IN (SELECT c."ticketId" FROM "Comment" c WHERE c."searchVector" @@ ${q} AND ${readable})
+       ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${candidateLimit + 1}`;
+    return rows.map((row) => row.id);
+  }
+
   /** Full text: the most recent matching tickets by their own words or a readable comment's, ranked. */
   async function rankByWords(
     actor: Actor,
@@ -240,22 +278,19 @@ export function createTicketSearch(ctx: AppContext) {
     after: SearchCursor | undefined,
   ): Promise<Ranked[]> {
     const q = tsQuery(query);
-    const readable = canSeeInternal(actor) ? Prisma.sql`TRUE` : Prisma.sql`c."isInternal" = false`;
+    const viaComments = await ticketsByComments(actor, q, where);
+    const commentIds = viaComments.length ? Prisma.join(viaComments) : Prisma.sql`NULL`;
     const keyset = after ? Prisma.sql`(score, id) < (${after.score}, ${after.id})` : Prisma.sql`TRUE`;
-    // Two branches so that each gets its own plan (an OR across tables would rule out the GIN
-    // indexes), each one row past the limit so that `matched` tells whether there were more; a subject match always outranks a description-only one, which outranks a
-    // comment-only one (score 0), then ts_rank (normalised to 0..1) orders within each.
+    // Each branch is one row past the limit so that `matched` tells whether there were more; a
+    // subject match always outranks a description-only one, which outranks a comment-only one
+    // (score 0), then ts_rank (normalised to 0..1) orders within each.
     return prisma.$queryRaw<Ranked[]>`
       WITH matched AS (
         (SELECT t."id", t."createdAt" FROM "Ticket" t
           WHERE t."searchVector" @@ ${q} AND ${where}
           ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${candidateLimit + 1})
         UNION
-        (SELECT t."id", t."createdAt" FROM "Ticket" t
-          WHERE EXISTS (SELECT 1 FROM "Comment" c
-                         WHERE c."ticketId" = t."id" AND c."searchVector" @@ ${q} AND ${readable})
-            AND ${where}
-          ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${candidateLimit + 1})
+        (SELECT t."id", t."createdAt" FROM "Ticket" t WHERE t."id" IN (${commentIds}))
       ),
       candidates AS (
         SELECT "id" FROM matched ORDER BY "createdAt" DESC, "id" DESC LIMIT ${candidateLimit}
