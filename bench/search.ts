@@ -138,6 +138,7 @@ async function main() {
   const explainer = new pg.Pool({ connectionString: target.toString(), max: 1 });
   explainer.on('connect', (client) => {
     client.query("SET pg_trgm.word_similarity_threshold = '0.45'").catch(() => {});
+    client.query('SET jit = off').catch(() => {});
   });
   const rows: string[] = [];
   for (const [who, actor] of actors) {

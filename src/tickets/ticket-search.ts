@@ -20,6 +20,8 @@ import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 
 export const candidateLimit = 300;
 export const searchPageSize = 25;
+/** Tickets in scope walked first for a word (the newest); enough to fill the candidates when it is common. */
+const recentTickets = 10_000;
 /** Comments read first for a word (the newest); enough to fill the candidates when it is common. */
 const recentComments = 50_000;
 /**
@@ -270,6 +272,29 @@ export function createTicketSearch(ctx: AppContext) {
     return rows.map((row) => row.id);
   }
 
+  /**
+   * Tickets matched by their own words, newest first, as a fixed list of ids. Not one statement
+   * left to the planner: with LIMIT it walks the (createdAt, id) index filtering on the words, and
+   * when the statistics take a rare or absent word for a common one that walk reads every ticket
+   * (measured: 7-9 s at 1M). So the walk is bounded to the newest `recentTickets` in scope, where
+   * a common word fills the candidates, and only a word rarer than that is looked up in the GIN
+   * index on its own (a materialized CTE), which is then cheap because the word is rare.
+   */
+  async function ticketsByOwnWords(q: Prisma.Sql, where: Prisma.Sql): Promise<number[]> {
+    const recent = await prisma.$queryRaw<{ id: number }[]>`
+      SELECT s."id" FROM (
+        SELECT t."id", t."createdAt", t."searchVector" FROM "Ticket" t WHERE ${where}
+         ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${recentTickets}) s
+       WHERE s."searchVector" @@ ${q}
+       ORDER BY s."createdAt" DESC, s."id" DESC LIMIT ${candidateLimit + 1}`;
+    if (recent.length > candidateLimit) return recent.map((row) => row.id);
+    const rows = await prisma.$queryRaw<{ id: number }[]>`
+      WITH hits AS MATERIALIZED (
+        SELECT t."id", t."createdAt" FROM "Ticket" t WHERE t."searchVector" @@ ${q} AND ${where})
+      SELECT "id" FROM hits ORDER BY "createdAt" DESC, "id" DESC LIMIT ${candidateLimit + 1}`;
+    return rows.map((row) => row.id);
+  }
+
   /** Full text: the most recent matching tickets by their own words or a readable comment's, ranked. */
   async function rankByWords(
     actor: Actor,
@@ -278,19 +303,15 @@ export function createTicketSearch(ctx: AppContext) {
     after: SearchCursor | undefined,
   ): Promise<Ranked[]> {
     const q = tsQuery(query);
-    const viaComments = await ticketsByComments(actor, q, where);
-    const commentIds = viaComments.length ? Prisma.join(viaComments) : Prisma.sql`NULL`;
+    const ids = [...new Set([...(await ticketsByOwnWords(q, where)), ...(await ticketsByComments(actor, q, where))])];
+    if (ids.length === 0) return [];
     const keyset = after ? Prisma.sql`(score, id) < (${after.score}, ${after.id})` : Prisma.sql`TRUE`;
-    // Each branch is one row past the limit so that `matched` tells whether there were more; a
+    // Each source gives one id past the limit so that `matched` tells whether there were more; a
     // subject match always outranks a description-only one, which outranks a comment-only one
     // (score 0), then ts_rank (normalised to 0..1) orders within each.
     return prisma.$queryRaw<Ranked[]>`
       WITH matched AS (
-        (SELECT t."id", t."createdAt" FROM "Ticket" t
-          WHERE t."searchVector" @@ ${q} AND ${where}
-          ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${candidateLimit + 1})
-        UNION
-        (SELECT t."id", t."createdAt" FROM "Ticket" t WHERE t."id" IN (${commentIds}))
+        SELECT t."id", t."createdAt" FROM "Ticket" t WHERE t."id" IN (${Prisma.join(ids)})
       ),
       candidates AS (
         SELECT "id" FROM matched ORDER BY "createdAt" DESC, "id" DESC LIMIT ${candidateLimit}
