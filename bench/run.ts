@@ -651,6 +651,16 @@ async function ticketsPart(): Promise<Result[]> {
   results.push(await measure(client, 'client GET /tickets (open tab)', ['/tickets']));
   results.push(await measure(manager, 'org manager GET /tickets (open tab)', ['/tickets']));
   results.push(await measure(technician, 'technician GET /work', ['/work']));
+  // Search (src/tickets/ticket-search.ts): a common word, one that matches nothing (words, then
+  // trigrams), a typo (trigrams), and a common word in a client's and a technician's lists.
+  const searches: [Client, string, string][] = [
+    [support, 'queue search, common word ?q=impresora', '/queue?q=impresora'],
+    [support, 'queue search, no match ?q=zqxjvw', '/queue?q=zqxjvw'],
+    [support, 'queue search, typo ?q=impresra', '/queue?q=impresra'],
+    [client, 'client search ?q=impresora', '/tickets?q=impresora'],
+    [technician, 'technician search ?q=impresora', '/work?q=impresora'],
+  ];
+  for (const [who, name, path] of searches) results.push(await measure(who, name, [path]));
 
   await explainResults(bench.db.pool, results);
   console.log(`Load average after the scenarios: ${load()}.`);

@@ -18,6 +18,7 @@ import { mailJob } from './notifications/worker.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
 import { createReferenceData } from './reference/reference-data.js';
 import { createTicketChangeHooks } from './tickets/ticket-changes.js';
+import { createTicketSearch } from './tickets/ticket-search.js';
 import { createTicketLists } from './tickets/tickets.lists.js';
 import { createTicketsService } from './tickets/tickets.service.js';
 import { createUsersService } from './users/users.service.js';
@@ -63,6 +64,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     ticketChanges,
     tickets,
     ticketLists: createTicketLists(ctx),
+    search: createTicketSearch(ctx),
     reference: createReferenceData(prisma),
     attachments: createAttachmentsService(ctx),
     inbound,

@@ -3,6 +3,8 @@
 // PGlite is a single session: callers must share ONE connection (pool max 1).
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
 export type EmbeddedDatabase = {
@@ -21,6 +23,9 @@ export async function startEmbeddedDatabase(options: {
   const db = await PGlite.create({
     dataDir: options.dataDir ?? undefined,
     loadDataDir: options.loadDataDir,
+    // Ticket search needs these (see the add_ticket_search migration); PGlite ships contrib
+    // extensions as separate bundles that are only installable when passed here.
+    extensions: { pg_trgm, unaccent },
   });
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 4 });
   await server.start();

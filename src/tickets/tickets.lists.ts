@@ -4,7 +4,6 @@ import type { AppContext } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Channel, Priority, TicketStatus } from '../generated/prisma/enums.js';
 import { forbidden } from '../lib/errors.js';
-import { escapeLike } from '../lib/like.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
 import { parseTicketNumber } from './ticket-number.js';
 import { finalStatuses, openStatuses, workStatuses } from './ticket-statuses.js';
@@ -89,7 +88,7 @@ const queueSorts: Record<TQueueFilters['sort'], SortSpec> = {
 };
 
 /** A day boundary (YYYY-MM-DD) in the display time zone, as an instant. */
-function dayStart(day: string, timeZone: string, offsetDays = 0): Date {
+export function dayStart(day: string, timeZone: string, offsetDays = 0): Date {
   const [y, m, d] = day.split('-').map(Number) as [number, number, number];
   const utc = Date.UTC(y, m - 1, d + offsetDays);
   const shown = new Date(new Date(utc).toLocaleString('en-US', { timeZone }));
@@ -162,11 +161,7 @@ export function createTicketLists(ctx: AppContext) {
     if (filters.requesterId) where.push(Prisma.sql`t."requesterId" = ${filters.requesterId}`);
     if (filters.from) where.push(Prisma.sql`t."createdAt" >= ${dayStart(filters.from, timeZone)}`);
     if (filters.to) where.push(Prisma.sql`t."createdAt" < ${dayStart(filters.to, timeZone, 1)}`);
-    if (filters.q) {
-      const number = parseTicketNumber(filters.q);
-      if (number !== null) where.push(Prisma.sql`t."number" = ${number}`);
-      else where.push(Prisma.sql`t."subject" ILIKE ${`%${escapeLike(filters.q)}%`}`);
-    }
+    // A search (`filters.q`) is answered by ticket-search.ts, not by this list.
 
     const after = decode(query.after, sort.columns.length);
     const before = after ? undefined : decode(query.before, sort.columns.length);
@@ -222,13 +217,7 @@ export function createTicketLists(ctx: AppContext) {
     if (filters.requesterId) where.push(Prisma.sql`t."requesterId" = ${filters.requesterId}`);
     if (filters.from) where.push(Prisma.sql`t."createdAt" >= ${dayStart(filters.from, timeZone)}`);
     if (filters.to) where.push(Prisma.sql`t."createdAt" < ${dayStart(filters.to, timeZone, 1)}`);
-    if (filters.q) {
-      const number = parseTicketNumber(filters.q);
-      const like = `%${escapeLike(filters.q)}%`;
-      where.push(
-        Prisma.sql`(${number !== null ? Prisma.sql`t."number" = ${number} OR ` : Prisma.empty}t."subject" ILIKE ${like} OR t."description" ILIKE ${like})`,
-      );
-    }
+    // A search (`filters.q`) is answered by ticket-search.ts, not by this list.
     return keysetByCreated(where, query, listPageSize);
   }
 

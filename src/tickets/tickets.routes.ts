@@ -13,6 +13,7 @@ import type { Services } from '../services.js';
 import { isTicketAction, lifecycle } from './ticket-lifecycle.js';
 import { formatTicketNumber, parseTicketNumber, ticketPath as ticketUrl } from './ticket-number.js';
 import { buildTicketPage } from './ticket-page.view.js';
+import { myTicketsSearchFilters, queueSearchFilters } from './ticket-search.js';
 import { priorities, ticketStatuses } from './ticket-statuses.js';
 import { canActForClients, canCreateTicket, mayTakeAction } from './tickets.policy.js';
 import {
@@ -44,6 +45,8 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
     maxFiles: ctx.env.UPLOAD_MAX_FILES,
   });
   const uploadHints = { maxMb: ctx.env.UPLOAD_MAX_MB, maxFiles: ctx.env.UPLOAD_MAX_FILES };
+  const { search } = services;
+  const noPage = { items: [], nextCursor: null, prevCursor: null };
 
   // Categories and departments from this process's copy (services.reference), not a query per page.
   const referenceData = async () => {
@@ -118,7 +121,15 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
     if (user.role === 'SUPPORT' || user.role === 'ADMIN') return res.redirect('/queue');
     if (user.role === 'TECHNICIAN') return res.redirect('/work');
     const filters = ZMyTicketsFilters.parse(req.query);
-    const page = await lists.mine(user, filters, req.query, res.locals.timeZone);
+    // Search (ticket-search.ts): a ticket number opens the ticket, words list ranked results.
+    const results = filters.q
+      ? await search.searchTickets(user, filters.q, {
+          after: req.query.after,
+          filters: myTicketsSearchFilters(filters, res.locals.timeZone),
+        })
+      : undefined;
+    if (results?.jumpTo) return res.redirect(ticketUrl(results.jumpTo));
+    const page = results ? noPage : await lists.mine(user, filters, req.query, res.locals.timeZone);
     const requesters =
       user.isOrgManager && user.organizationId
         ? await prisma.user.findMany({
@@ -127,19 +138,29 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
             select: { id: true, name: true },
           })
         : [];
-    res.render('tickets/mine', { filters, page, requesters });
+    res.render('tickets/mine', { filters, page, requesters, search: results, searchAfter: req.query.after });
   });
 
   router.get('/queue', requireRole('SUPPORT', 'ADMIN'), async (req, res) => {
     const filters = ZQueueFilters.parse(req.query);
+    // Search (ticket-search.ts): a ticket number opens the ticket, words list ranked results.
+    const results = filters.q
+      ? await search.searchTickets(me(req), filters.q, {
+          after: req.query.after,
+          filters: queueSearchFilters(filters, res.locals.timeZone),
+        })
+      : undefined;
+    if (results?.jumpTo) return res.redirect(ticketUrl(results.jumpTo));
     const [page, counts, reference] = await Promise.all([
-      lists.queue(me(req), filters, req.query, res.locals.timeZone),
+      results ? noPage : lists.queue(me(req), filters, req.query, res.locals.timeZone),
       tickets.statusCounts(me(req)),
       services.reference.get(),
     ]);
     res.render('tickets/queue', {
       filters,
       page,
+      search: results,
+      searchAfter: req.query.after,
       counts,
       statuses: ticketStatuses,
       priorities,
@@ -151,7 +172,16 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
   });
 
   router.get('/work', requireRole('TECHNICIAN'), async (req, res) => {
-    res.render('tickets/work', { items: await lists.work(me(req)) });
+    // Search over everything the technician may see (assigned, once assigned, their departments).
+    const q = ZMyTicketsFilters.shape.q.parse(req.query.q);
+    const results = q ? await search.searchTickets(me(req), q, { after: req.query.after }) : undefined;
+    if (results?.jumpTo) return res.redirect(ticketUrl(results.jumpTo));
+    res.render('tickets/work', {
+      items: results ? [] : await lists.work(me(req)),
+      q,
+      search: results,
+      searchAfter: req.query.after,
+    });
   });
 
   router.get('/tickets/new', requireAuth, async (req, res) => {
