@@ -80,7 +80,8 @@ type Mode = 'words' | 'similar';
 /** The queue's filters, applied to its search. */
 export function queueSearchFilters(filters: TQueueFilters, timeZone: string): SearchFilters {
   return {
-    statuses: filters.status ? [filters.status] : undefined,
+    // A search looks through every ticket unless one status is chosen (not only the open work).
+    statuses: filters.status && filters.status !== 'all' ? [filters.status] : undefined,
     priority: filters.priority,
     categoryId: filters.categoryId,
     departmentId: filters.departmentId,

@@ -5,7 +5,6 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { Channel, Priority, TicketStatus } from '../generated/prisma/enums.js';
 import { forbidden } from '../lib/errors.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
-import { parseTicketNumber } from './ticket-number.js';
 import { finalStatuses, openStatuses, workStatuses } from './ticket-statuses.js';
 import { type Actor, canBrowseQueue, canManageBin } from './tickets.policy.js';
 import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
