@@ -17,6 +17,9 @@ function isPrefetch(req: Request): boolean {
   return /prefetch|prerender/i.test(`${req.get('sec-purpose') ?? ''} ${req.get('purpose') ?? ''}`);
 }
 
+/** Ticket numbers in pages: `ticketLabel(1234)` → TKT-1234, `ticketUrl(1234)` → its page. */
+const ticketHelpers = { ticketLabel: formatTicketNumber, ticketUrl: ticketPath };
+
 export function localsMiddleware(ctx: AppContext) {
   const inApp = createInAppNotifications(ctx.db.prisma);
   return async (req: Request, res: Response, next: NextFunction) => {
@@ -54,6 +57,7 @@ export function localsMiddleware(ctx: AppContext) {
       errors: {},
       values: {},
       ...createFormatters(req.lang, timeZone),
+      ...ticketHelpers,
     });
     res.setHeader('Content-Language', req.lang);
     next();
@@ -87,6 +91,7 @@ export function baseLocals(req: Request, res: Response, next: NextFunction): voi
     errors: {},
     values: {},
     ...createFormatters(req.lang, 'UTC'),
+    ...ticketHelpers,
   });
   next();
 }

@@ -231,7 +231,7 @@ export function createTicketSearch(ctx: AppContext) {
 
   /** A query that is a ticket number (TKT-1234 or 1234) opens that ticket when the actor may see it. */
   async function visibleNumber(actor: Actor, query: string): Promise<number | undefined> {
-    const number = /^(?:TKT-?)?(\d{1,9})$/i.exec(query)?.[1];
+    const number = parseTicketNumber(query);
     if (!number) return undefined;
     const rows = await prisma.$queryRaw<{ number: number }[]>`
       SELECT t."number" FROM "Ticket" t WHERE t."number" = ${Number(number)} AND ${scopeSql(actor)}`;
