@@ -27,7 +27,11 @@ const db = await openDatabase(env).catch((error: Error) => {
   console.error(`Cannot open the database: ${error.message}`);
   process.exit(1);
 });
-await migrate(db, logger);
+await migrate(db, logger).catch((error: Error) => {
+  logger.fatal({ err: error }, 'cannot apply the database migrations');
+  console.error(`Cannot apply the database migrations: ${error.message}`);
+  process.exit(1);
+});
 const sessionSecret = await resolveSessionSecret(env);
 const baseUrl = env.BASE_URL ?? `http://localhost:${env.PORT}`;
 await prepareFirstRun({ env, db, baseUrl, print: (text) => console.log(text) });
