@@ -52,7 +52,7 @@ const server: Server = app.listen(env.PORT, env.HOST, () => {
     `Centinela is running at ${baseUrl} (${db.isEmbedded ? 'embedded database in ' + env.DATA_DIR : 'PostgreSQL server'})`,
   );
 });
-const jobs = startJobs(services.jobs, logger);
+const jobs = startJobs(services.jobs, logger, { db });
 server.on('error', (error) => {
   logger.fatal({ err: error }, 'cannot listen');
   console.error(`Cannot listen on port ${env.PORT}: ${error.message}`);
