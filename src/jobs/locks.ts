@@ -7,7 +7,7 @@ import pg from 'pg';
 
 // The first half of every job lock's key; the second comes from the job's name. Two-part keys
 // never collide with the migrations' one-part key (72707369) nor with the first-admin lock.
-const jobLockClass = 727100;
+export const jobLockClass = 727100;
 
 export function jobLockKey(name: string): [number, number] {
   return [jobLockClass, createHash('sha256').update(name).digest().readInt32BE(0)];
