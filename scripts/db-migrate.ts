@@ -8,7 +8,7 @@ try {
   const env = loadEnv();
   const db = await openDatabase(env);
   try {
-    const applied = await applyMigrations(db.pool);
+    const applied = await applyMigrations(db);
     console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'The database is up to date.');
   } finally {
     await db.close();

@@ -13,7 +13,7 @@ try {
   const env = loadEnv();
   const db = await openDatabase(env);
   try {
-    await applyMigrations(db.pool);
+    await applyMigrations(db);
     if (!wantsDemo) {
       await seedReferenceData(db.prisma);
       console.log('Reference departments and categories are in place. Use --demo for demo accounts.');

@@ -38,7 +38,7 @@ export async function resolveSessionSecret(env: Env): Promise<string> {
 }
 
 export async function migrate(db: Database, logger: Logger): Promise<void> {
-  const applied = await applyMigrations(db.pool);
+  const applied = await applyMigrations(db);
   if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
 }
 

@@ -27,7 +27,11 @@ const db = await openDatabase(env).catch((error: Error) => {
   console.error(`Cannot open the database: ${error.message}`);
   process.exit(1);
 });
-await migrate(db, logger);
+await migrate(db, logger).catch((error: Error) => {
+  logger.fatal({ err: error }, 'cannot apply the database migrations');
+  console.error(`Cannot apply the database migrations: ${error.message}`);
+  process.exit(1);
+});
 const sessionSecret = await resolveSessionSecret(env);
 const baseUrl = env.BASE_URL ?? `http://localhost:${env.PORT}`;
 await prepareFirstRun({ env, db, baseUrl, print: (text) => console.log(text) });
@@ -48,7 +52,7 @@ const server: Server = app.listen(env.PORT, env.HOST, () => {
     `Centinela is running at ${baseUrl} (${db.isEmbedded ? 'embedded database in ' + env.DATA_DIR : 'PostgreSQL server'})`,
   );
 });
-const jobs = startJobs(services.jobs, logger);
+const jobs = startJobs(services.jobs, logger, { db });
 server.on('error', (error) => {
   logger.fatal({ err: error }, 'cannot listen');
   console.error(`Cannot listen on port ${env.PORT}: ${error.message}`);

@@ -40,8 +40,8 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
 
   const jobs: Job[] = [
     mailJob(mailWorker, live),
-    { name: 'auto-close', everyMs: 10 * 60_000, run: () => tickets.autoCloseResolved() },
-    { name: 'orphan-files', everyMs: 60 * 60_000, run: () => removeOrphanFiles(prisma, storage) },
+    { name: 'auto-close', everyMs: 10 * 60_000, exclusive: true, run: () => tickets.autoCloseResolved() },
+    { name: 'orphan-files', everyMs: 60 * 60_000, exclusive: true, run: () => removeOrphanFiles(prisma, storage) },
   ];
   const inbound = createInboundService(ctx, tickets, storage);
   if (ctx.env.IMAP_URL) {
@@ -54,6 +54,9 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     jobs.push({
       name: 'inbound-mail',
       everyMs: ctx.env.IMAP_POLL_SECONDS * 1000,
+      // Processes polling one mailbox at once would each fetch and parse the same unseen messages
+      // (the Message-ID record keeps them from being processed twice, not from the wasted work).
+      exclusive: true,
       run: () => poller.tick(),
       stop: () => poller.stop(),
     });

@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { MigrationDirectory } from '@prisma/schema-engine-wasm';
-import type pg from 'pg';
+import pg from 'pg';
 import { projectPath } from '../lib/paths.js';
 import { openSchemaEngine } from './schema-engine.js';
 
@@ -30,8 +30,52 @@ export async function listMigrationDirectories(): Promise<MigrationDirectory[]> 
   );
 }
 
-/** Applies pending migrations; returns the names applied now (empty when up to date). */
-export async function applyMigrations(pool: pg.Pool): Promise<string[]> {
+/**
+ * Where migrations are applied (a `Database` is one): a server by its URL, or the embedded
+ * database through its pool of one connection.
+ */
+export type MigrationTarget = { url: string; isEmbedded: false } | { pool: pg.Pool; isEmbedded: true };
+
+// The session-level advisory lock Prisma's schema engine takes (and never releases) around
+// applying migrations, so that only one process migrates at a time.
+const migrationLockKey = 72707369;
+// The engine gives up after 10 s waiting for that lock; a process that starts while another one is
+// applying every migration to an empty database (or a long one) must wait longer than that.
+const migrationLockWaitMs = 10 * 60_000;
+
+/**
+ * Applies pending migrations; returns the names applied now (empty when up to date). Safe with
+ * several processes starting at once: whichever takes the lock first applies them, the others
+ * wait for it and then find nothing to do. The lock is released when this returns or throws.
+ */
+export async function applyMigrations(target: MigrationTarget): Promise<string[]> {
+  if (target.isEmbedded) {
+    // PGlite is one session: another connection would be the same session, and the app's pool
+    // is its only connection. Apply on it and drop the lock explicitly, success or failure.
+    try {
+      return await runSchemaEngine(target.pool);
+    } finally {
+      // Failing here means the connection is gone, and the session (with its lock) with it.
+      await target.pool.query('SELECT pg_advisory_unlock_all()').catch(() => {});
+    }
+  }
+  // A dedicated connection, closed when done: closing the session releases the lock, even if
+  // the engine failed half-way, and the app's pool never holds a connection that holds it.
+  const dedicated = new pg.Pool({ connectionString: target.url, max: 1, idleTimeoutMillis: 0 });
+  dedicated.on('error', () => {});
+  try {
+    // Taken first, with our own patience; the engine's own request for it on the same session
+    // then succeeds at once (advisory locks are re-entrant within a session).
+    await dedicated.query(`SET lock_timeout = ${migrationLockWaitMs}`);
+    await dedicated.query('SELECT pg_advisory_lock($1)', [migrationLockKey]);
+    await dedicated.query('SET lock_timeout = DEFAULT');
+    return await runSchemaEngine(dedicated);
+  } finally {
+    await dedicated.end();
+  }
+}
+
+async function runSchemaEngine(pool: pg.Pool): Promise<string[]> {
   const engine = await openSchemaEngine({ pool });
   try {
     const lockPath = path.join(migrationsDir, 'migration_lock.toml');

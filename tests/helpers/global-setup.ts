@@ -31,9 +31,7 @@ export default async function setup(project: TestProject) {
         await admin.query(`CREATE DATABASE "${building}"`);
         const target = new URL(url);
         target.pathname = `/${building}`;
-        const pool = new pg.Pool({ connectionString: target.toString(), max: 2 });
-        await applyMigrations(pool);
-        await pool.end();
+        await applyMigrations({ url: target.toString(), isEmbedded: false });
         await admin.query(`ALTER DATABASE "${building}" RENAME TO "${template}"`).catch(async (error) => {
           // Another run built it first.
           await admin.query(`DROP DATABASE IF EXISTS "${building}"`);
@@ -50,7 +48,7 @@ export default async function setup(project: TestProject) {
 
   const embedded = await startEmbeddedDatabase({ dataDir: null });
   const pool = new pg.Pool({ connectionString: embedded.url, max: 1 });
-  await applyMigrations(pool);
+  await applyMigrations({ pool, isEmbedded: true });
   await pool.end();
   const dump = await embedded.db.dumpDataDir('none');
   await embedded.stop();

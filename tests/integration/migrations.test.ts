@@ -21,7 +21,7 @@ afterAll(async () => {
 describe('migrations', () => {
   it('applied a second time change nothing', async () => {
     const before = await db.pool.query('SELECT count(*)::int AS n FROM _prisma_migrations');
-    const applied = await applyMigrations(db.pool);
+    const applied = await applyMigrations(db);
     const after = await db.pool.query('SELECT count(*)::int AS n FROM _prisma_migrations');
     expect(applied).toEqual([]);
     expect(after.rows[0].n).toBe(before.rows[0].n);
