@@ -52,7 +52,7 @@ async function prepare(): Promise<void> {
   if (!exists) await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
   const pool = new pg.Pool({ connectionString: target.toString(), max: 2 });
-  await applyMigrations(pool);
+  await applyMigrations({ url: target.toString(), isEmbedded: false });
   const seeded = Number((await pool.query('SELECT count(*) AS n FROM "Ticket"')).rows[0].n);
   await pool.end();
   if (seeded > 0) {

@@ -9,6 +9,7 @@ import { takeFlash } from '../lib/flash.js';
 import { createFormatters } from '../lib/format.js';
 import { defaultLanguage, languageFromDb, languageFromHeader, translator } from '../lib/i18n.js';
 import { createInAppNotifications } from '../notifications/inapp.service.js';
+import { formatTicketNumber, ticketPath } from '../tickets/ticket-number.js';
 import { csrfToken } from './csrf.js';
 import { activeNavHref, navigationFor } from './navigation.js';
 

@@ -14,6 +14,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { Priority, TicketStatus } from '../generated/prisma/enums.js';
 import { escapeLike } from '../lib/like.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
+import { parseTicketNumber } from './ticket-number.js';
 import { openStatuses } from './ticket-statuses.js';
 import { dayStart } from './tickets.lists.js';
 import { type Actor, canSeeInternal } from './tickets.policy.js';
