@@ -48,10 +48,21 @@ export async function createBenchDatabase(prefix = 'centinela_bench'): Promise<B
   const target = new URL(serverUrl);
   target.pathname = `/${name}`;
   const url = target.toString();
-  // The migrator leaves its session-level advisory lock on a pooled connection: a fresh pool
-  // lets the app process run its own (no-op) migration at start-up.
+  // The schema engine releases its session-level advisory lock a moment after it returns (or
+  // not at all while its connection stays in the pool), and the app process's own migration at
+  // start-up waits for that lock: wait for the release, then end the migrator's pool, whose
+  // connections take any remaining lock with them.
   const migrator = connectDatabase({ url, poolSize: 2 });
   await migrate(migrator, pino({ level: 'silent' }));
+  for (let i = 0; i < 50; i++) {
+    const held = await migrator.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_locks l JOIN pg_database d ON d.oid = l.database
+       WHERE l.locktype = 'advisory' AND d.datname = current_database()`,
+    );
+    if (held.rows[0]?.n === 0) break;
+    await sleep(200);
+  }
+  await sleep(500);
   await migrator.close();
   const db = connectDatabase({ url, poolSize: 10 });
   return {
