@@ -1,48 +1,8 @@
-// Counts the SQL statements this process sends, by wrapping pg's Client.prototype.query: every
-// pg.Pool query (Prisma's driver adapter, the session store, the login throttle) goes through a
-// pool client, so each statement is seen exactly once, whatever path it took.
-import pg from 'pg';
+// How the bench names and sorts the SQL statements it records (sql-counter.ts records them in
+// the app process; run.ts prints and EXPLAINs them). No imports: sql-counter.ts loads this file
+// into the app process, transpiled beside the build.
 
 export type LoggedQuery = { text: string; values: unknown[] };
-
-type QueryFn = (...args: unknown[]) => unknown;
-
-let installed = false;
-let total = 0;
-let recording: LoggedQuery[] | null = null;
-
-export function installQueryLog(): void {
-  if (installed) return;
-  installed = true;
-  const proto = pg.Client.prototype as unknown as { query: QueryFn };
-  const original = proto.query;
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    total++;
-    if (recording) {
-      const [config, values] = args;
-      const text = typeof config === 'string' ? config : String((config as { text?: unknown } | undefined)?.text ?? '');
-      const params = Array.isArray(values) ? values : ((config as { values?: unknown[] } | undefined)?.values ?? []);
-      recording.push({ text, values: params });
-    }
-    return original.apply(this, args);
-  };
-}
-
-export const queriesSoFar = () => total;
-
-/** Runs `work` (nothing else may run meanwhile) and returns the statements it sent. */
-export async function recordQueries(work: () => Promise<unknown>): Promise<LoggedQuery[]> {
-  if (!installed) throw new Error('installQueryLog() first');
-  if (recording) throw new Error('recordQueries() is not re-entrant');
-  const log: LoggedQuery[] = [];
-  recording = log;
-  try {
-    await work();
-  } finally {
-    recording = null;
-  }
-  return log;
-}
 
 /**
  * Statements served from the app's 5-second in-process caches (settings, demo-data flag): they
