@@ -27,7 +27,7 @@ import { SettingsService } from '../src/settings/settings.service.js';
 import type { TicketAction } from '../src/tickets/ticket-lifecycle.js';
 import type { Actor } from '../src/tickets/tickets.policy.js';
 import { startTestSmtp } from '../tests/helpers/smtp.js';
-import { installQueryLog, queriesSoFar } from './query-log.js';
+import { installQueryLog, queriesSoFar } from './query-recorder.js';
 
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
 const TICKETS = Number(process.env.BENCH_OUTBOX_TICKETS ?? 200);

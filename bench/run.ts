@@ -1,57 +1,71 @@
-// `npm run bench`: how fast the main pages answer on a big database, measured over real HTTP on
-// the loopback interface against the real app (createApp), each part on a fresh database:
+// `npm run bench`: how fast the main pages are, as a share of a minimal page on the same stack
+// measured in the same run. Absolute times on a shared 2-core machine swing several-fold with its
+// load; the ratio to a yardstick page that sees the same load holds.
 //
-// 1. users — the admin user list with BENCH_USERS accounts (first page, a search, deep pages);
-// 2. tickets — BENCH_TICKETS tickets (see seed-tickets.ts for their shape): support's queue
-//    (default sort, a status, newest first, a department, unassigned; first page and the pages
-//    reached through the "next" links), a ticket page with 200 comments and one with 2, a client's
-//    "My tickets" (plain client and organization manager) and a technician's work list.
+// Processes: the app (built and run as `npm start` does, or BENCH_APP=tsx for the sources through
+// tsx; production settings: view cache on, request logs at info level to nowhere) with a bench-only preload that counts SQL statements per request
+// (sql-counter.ts); the minimal page (minimal-page.ts: Express + PostgreSQL session + one indexed
+// LIMIT 50 + EJS render of 50 rows); and this process, the load client (autocannon, BENCH_CONNECTIONS
+// connections, keep-alive), which signs in through the real login form. Each scenario's run is
+// bracketed by runs of the minimal page (minimal, page, minimal, page, …), and its share is its
+// throughput over the mean of the two minimal runs around it.
 //
-// For every scenario it also counts the SQL statements per request (pg's Client#query wrapped in
-// this process) and re-runs each request's SELECTs under EXPLAIN (ANALYZE, BUFFERS): the server
-// time and the plan of the slowest one (BENCH_EXPLAIN=1 prints the full plans of the queue's
-// keyset statement and of any statement over 10 ms).
+// 1. Tickets: BENCH_TICKETS tickets (see seed-tickets.ts). Support's queue (default sort, a status,
+//    newest first, a department, unassigned; first page and pages 2–6 through the "next" links,
+//    checked for repeated tickets), a search for a common word and for one that matches nothing,
+//    a ticket page with 200 comments and one with 2, a client's and an organization manager's
+//    "My tickets", a technician's work list.
+// 2. Users: BENCH_USERS accounts added to the same database afterwards; the admin's user list
+//    (first page, a search, pages 2–6).
+// 3. Mail: BENCH_MAIL notifications from the action to a real SMTP server (mail-latency.ts), on a
+//    fresh database, in this process.
 //
-// Database: a new database on the PostgreSQL server named by BENCH_DATABASE_URL or
-// TEST_DATABASE_URL (created and dropped here), or an in-memory embedded PGlite otherwise.
-// Never DATABASE_URL: a benchmark must not touch a real install.
+// Per scenario: throughput, share of the minimal page and PASS/FAIL against the issue's targets,
+// p50/p95/p99, SQL statements per request (one probe request alone; the 5-second cache refreshes
+// and background statements reported apart), HTML size, the app's RSS under that load (VmRSS of
+// its process). Then EXPLAIN (ANALYZE, BUFFERS) of every SELECT of one request per scenario: the
+// slowest statement and its plan (BENCH_EXPLAIN=1 prints the full plans).
 //
-// Settings (environment): BENCH_USERS (10000; 0 skips the part), BENCH_TICKETS (10000; 0 skips
-// the part), BENCH_REQUESTS per scenario (300), BENCH_CONCURRENCY (4), BENCH_PAGES deep for the
-// cursor scenarios (5), BENCH_SCENARIO_SECONDS cap per scenario (60), BENCH_TIMEOUT_SECONDS for
-// the whole run (900 + 1 per 1,000 tickets), BENCH_EXPLAIN=1 for full query plans.
-// Bounded in count and time; stops by itself and removes its databases.
+// Database: new databases on the server named by BENCH_DATABASE_URL or TEST_DATABASE_URL,
+// created and dropped here; never DATABASE_URL. Settings (environment): BENCH_TICKETS (10000),
+// BENCH_USERS (10000), BENCH_MAIL (200), BENCH_CONNECTIONS (16), BENCH_SECONDS per run (10;
+// extended up to 3× until BENCH_MIN_ANSWERS, 100, answers),
+// BENCH_WARMUP_SECONDS per scenario (1), BENCH_PAGES (5), BENCH_TIMEOUT_SECONDS (2400 + 1 per
+// 1,000 tickets), BENCH_EXPLAIN=1. Stops by itself and removes its databases.
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
-import pg from 'pg';
-import { pino } from 'pino';
-import { createApp } from '../src/app.js';
-import { migrate } from '../src/bootstrap.js';
-import { loadEnv } from '../src/config/env.js';
-import { connectDatabase, type Database } from '../src/db/database.js';
-import { startEmbeddedDatabase } from '../src/db/embedded.js';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import type pg from 'pg';
+import type { Database } from '../src/db/database.js';
 import type { Prisma } from '../src/generated/prisma/client.js';
 import { hashPassword } from '../src/lib/password.js';
-import { SettingsService } from '../src/settings/settings.service.js';
 import { explain, isReadOnly, type PlanSummary } from './explain.js';
+import {
+  type BenchDatabase,
+  type Client,
+  createBenchDatabase,
+  freePort,
+  intFromEnv,
+  loadAverage,
+  login,
+  machine,
+  makeClient,
+  mib,
+  nextLink,
+  type Proc,
+  percentile,
+  prepareApp,
+  printRows,
+  sampleRss,
+  startProcess,
+  ticketLinks,
+} from './lib.js';
 import { measureMailLatency } from './mail-latency.js';
 import { ASCII, firstNames, lastNames } from './names.js';
-import { describeQuery, installQueryLog, isCacheRefresh, type LoggedQuery, recordQueries } from './query-log.js';
+import { describeQuery, isCacheRefresh, type LoggedQuery } from './query-log.js';
 import { seedTickets, type TicketSeed } from './seed-tickets.js';
-
-function intFromEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    console.error(`${name} must be an integer from ${min} to ${max}`);
-    process.exit(2);
-  }
-  return value;
-}
 
 const USERS = intFromEnv('BENCH_USERS', 10_000, 0, 1_000_000);
 const TICKETS = intFromEnv('BENCH_TICKETS', 10_000, 0, 5_000_000);
@@ -60,51 +74,377 @@ if ((USERS > 0 && USERS < 10) || (TICKETS > 0 && TICKETS < 1_000)) {
   console.error('BENCH_USERS must be 0 or at least 10; BENCH_TICKETS 0 or at least 1000');
   process.exit(2);
 }
-const REQUESTS = intFromEnv('BENCH_REQUESTS', 300, 1, 100_000);
-const CONCURRENCY = intFromEnv('BENCH_CONCURRENCY', 4, 1, 64);
+const CONNECTIONS = intFromEnv('BENCH_CONNECTIONS', 16, 1, 256);
+const SECONDS = intFromEnv('BENCH_SECONDS', 10, 1, 600);
+/** A run too slow to give this many answers in BENCH_SECONDS goes on, up to 3 × BENCH_SECONDS. */
+const MIN_ANSWERS = intFromEnv('BENCH_MIN_ANSWERS', 100, 1, 100_000);
+const WARMUP_SECONDS = intFromEnv('BENCH_WARMUP_SECONDS', 1, 0, 60);
 const PAGES = intFromEnv('BENCH_PAGES', 5, 1, 50);
-const SCENARIO_SECONDS = intFromEnv('BENCH_SCENARIO_SECONDS', 60, 1, 3_600);
-const TIMEOUT_SECONDS = intFromEnv('BENCH_TIMEOUT_SECONDS', 900 + Math.ceil(TICKETS / 1000), 10, 14_400);
+const TIMEOUT_SECONDS = intFromEnv('BENCH_TIMEOUT_SECONDS', 2_400 + Math.ceil(TICKETS / 1000), 10, 14_400);
 const FULL_PLANS = process.env.BENCH_EXPLAIN === '1';
 /** With BENCH_EXPLAIN=1, other statements' plans are printed from this server time on. */
 const SLOW_MS = 10;
-const WARMUP = Math.min(20, REQUESTS);
-const SEARCH = 'mart';
+const USER_SEARCH = 'mart';
+/** In about one ticket subject in ten (see seed-tickets.ts), and a word in none. */
+const COMMON_WORD = 'alarma';
+const MISSING_WORD = 'xilofonista';
+/** The issue's ceiling for the app's memory under load. */
+const RSS_LIMIT = 300 * 1024 * 1024;
 
-const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
+// ---- the processes --------------------------------------------------------------------------
 
-// ---- database -------------------------------------------------------------------------------
+type Running = { bench?: BenchDatabase; procs: Proc[]; clients: Client[]; dirs: string[] };
+const running: Running = { procs: [], clients: [], dirs: [] };
 
-type BenchDatabase = { db: Database; label: string; drop(): Promise<void> };
-
-async function openBenchDatabase(): Promise<BenchDatabase> {
-  if (serverUrl) {
-    const name = `centinela_bench_${process.pid}_${randomBytes(3).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    const version = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]?.v;
-    await admin.end();
-    const target = new URL(serverUrl);
-    target.pathname = `/${name}`;
-    const db = connectDatabase({ url: target.toString(), poolSize: 10 });
-    return {
-      db,
-      label: `PostgreSQL ${version} server at ${target.host} (database ${name}, pool 10)`,
-      async drop() {
-        const cleanup = new pg.Client({ connectionString: serverUrl });
-        await cleanup.connect();
-        await cleanup.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await cleanup.end();
-      },
-    };
+async function stopRunning() {
+  for (const client of running.clients) client.close();
+  running.clients = [];
+  const procs = running.procs;
+  running.procs = [];
+  await Promise.all(procs.map((p) => p.stop()));
+  for (const dir of running.dirs) await rm(dir, { recursive: true, force: true });
+  running.dirs = [];
+  const bench = running.bench;
+  running.bench = undefined;
+  if (bench) {
+    await bench.drop();
+    console.log('Benchmark database dropped.');
   }
-  const embedded = await startEmbeddedDatabase({ dataDir: null });
-  const db = connectDatabase({ url: embedded.url, poolSize: 1, embedded });
-  return { db, label: 'embedded PGlite in memory (one connection)', drop: async () => {} };
 }
 
-// ---- data -----------------------------------------------------------------------------------
+type Stack = {
+  app: Proc;
+  minimal: Proc;
+  minimalCookie: string;
+  sqlPort: number;
+  signIn(email: string, password: string, home: string): Promise<Client>;
+};
+
+async function startStack(bench: BenchDatabase): Promise<Stack> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'centinela-bench-'));
+  running.dirs.push(dir);
+  const [appPort, sqlPort, minimalPort] = [await freePort(), await freePort(), await freePort()];
+  const build = await prepareApp();
+  console.log(`App: ${build.label}.`);
+  const app = await startProcess({
+    name: 'app',
+    script: build.script,
+    tsx: build.tsx,
+    preload: [build.preload],
+    port: appPort,
+    readyPath: '/healthz',
+    env: {
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(appPort),
+      DATABASE_URL: bench.url,
+      SESSION_SECRET: randomBytes(32).toString('hex'),
+      DATA_DIR: path.join(dir, 'data'),
+      UPLOAD_DIR: path.join(dir, 'uploads'),
+      LOG_LEVEL: 'info',
+      BENCH_SQL_PORT: String(sqlPort),
+    },
+  });
+  running.procs.push(app);
+  const minimal = await startProcess({
+    name: 'minimal page',
+    script: 'bench/minimal-page.ts',
+    port: minimalPort,
+    env: { NODE_ENV: 'production', PORT: String(minimalPort), BENCH_MINIMAL_DATABASE_URL: bench.url },
+  });
+  running.procs.push(minimal);
+  const yardstick = makeClient(minimalPort);
+  running.clients.push(yardstick);
+  const started = await yardstick.request('POST', '/login');
+  if (started.status !== 204) throw new Error(`minimal page POST /login: status ${started.status}`);
+  const check = await yardstick.request('GET', '/');
+  if (check.status !== 200 || (check.body.match(/<tr>/g)?.length ?? 0) < 2)
+    throw new Error(`minimal page GET /: status ${check.status}`);
+  return {
+    app,
+    minimal,
+    minimalCookie: yardstick.cookieHeader(),
+    sqlPort,
+    async signIn(email, password, home) {
+      const client = makeClient(appPort, 2);
+      running.clients.push(client);
+      await login(client, email, password, home);
+      return client;
+    },
+  };
+}
+
+async function side<T>(sqlPort: number, method: 'GET' | 'POST', pathname: string): Promise<T> {
+  const res = await fetch(`http://127.0.0.1:${sqlPort}${pathname}`, { method });
+  if (!res.ok) throw new Error(`sql-counter ${pathname}: ${res.status}`);
+  return (await res.json()) as T;
+}
+
+// ---- measurement ----------------------------------------------------------------------------
+
+type Probe = { path: string; statements: LoggedQuery[]; perRequest: number; body: string };
+
+type Targets = { share?: number; statements?: number };
+
+type Result = {
+  name: string;
+  paths: string[];
+  targets: Targets;
+  probes: Probe[];
+  firstPage?: number;
+  run?: LoadRun;
+  minimalRps?: number;
+  share?: number;
+  rss?: number;
+  underLoad?: { perRequest: number; refreshesPerSecond: number; backgroundPerSecond: number };
+  plans?: {
+    label: string;
+    path: string;
+    statements: number;
+    totalMs: number;
+    slowest?: PlanSummary;
+    keyset?: PlanSummary;
+  }[];
+};
+
+type LoadRun = { ok: number; errors: number; seconds: number; rps: number; sorted: number[]; firstError?: string };
+
+/**
+ * A measured run: `seconds`, extended by further runs while it has fewer than MIN_ANSWERS
+ * answers (a page at 2 s per request gives few in 10 s on a busy machine), up to three times.
+ */
+async function load(port: number, cookie: string, paths: string[], seconds: number): Promise<LoadRun> {
+  let total = await loadOnce(port, cookie, paths, seconds);
+  for (let i = 1; i < 3 && total.ok < MIN_ANSWERS; i++) {
+    const more = await loadOnce(port, cookie, paths, seconds);
+    const ok = total.ok + more.ok;
+    const elapsed = total.seconds + more.seconds;
+    total = {
+      ok,
+      errors: total.errors + more.errors,
+      seconds: elapsed,
+      rps: ok / elapsed,
+      sorted: [...total.sorted, ...more.sorted].sort((a, b) => a - b),
+      firstError: total.firstError ?? more.firstError,
+    };
+  }
+  return total;
+}
+
+/** BENCH_CONNECTIONS keep-alive connections for `seconds`, cycling through `paths`. */
+async function loadOnce(port: number, cookie: string, paths: string[], seconds: number): Promise<LoadRun> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const t0 = performance.now();
+  const instance = autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: CONNECTIONS,
+    duration: seconds,
+    timeout: 30,
+    headers: { cookie },
+    requests: paths.map((p) => ({ method: 'GET', path: p })),
+  });
+  instance.on('response', (_client, status, _bytes, ms) => {
+    if (status === 200) latencies.push(ms);
+    else {
+      errors++;
+      firstError ??= `status ${status}`;
+    }
+  });
+  const result = await instance;
+  const elapsed = (performance.now() - t0) / 1000;
+  errors += result.errors + result.timeouts;
+  if (result.errors + result.timeouts > 0) firstError ??= `${result.errors} socket errors, ${result.timeouts} timeouts`;
+  return {
+    ok: latencies.length,
+    errors,
+    seconds: elapsed,
+    rps: latencies.length / elapsed,
+    sorted: latencies.sort((a, b) => a - b),
+    firstError,
+  };
+}
+
+let probeId = 0;
+
+/** One request per path, alone, with the statements it sent (cache refreshes left out). */
+async function probe(stack: Stack, client: Client, paths: string[]): Promise<Probe[]> {
+  const probes: Probe[] = [];
+  for (const p of paths) {
+    const id = `p${++probeId}`;
+    const res = await client.request('GET', p, undefined, { 'x-bench-probe': id });
+    if (res.status !== 200) throw new Error(`GET ${p}: status ${res.status}`);
+    // The statement list is stored when the response finishes, a moment after the client has it.
+    let statements: LoggedQuery[] | undefined;
+    for (let i = 0; i < 50 && !statements; i++) {
+      statements = await side<LoggedQuery[]>(stack.sqlPort, 'GET', `/probe/${id}`).catch(() => undefined);
+      if (!statements) await new Promise((r) => setTimeout(r, 20));
+    }
+    if (!statements) throw new Error(`no statement count for GET ${p}`);
+    probes.push({ path: p, statements, perRequest: statements.length, body: res.body });
+  }
+  return probes;
+}
+
+type Scenario = { name: string; client: Client; paths: string[]; targets: Targets; firstPage?: number };
+
+/**
+ * Probes each scenario, then measures them in turn between runs of the minimal page: minimal,
+ * scenario 1, minimal, scenario 2, …, minimal. A scenario's share is its throughput over the mean
+ * of the minimal page's runs just before and just after it.
+ */
+async function measureAll(stack: Stack, scenarios: Scenario[]): Promise<Result[]> {
+  const results: Result[] = [];
+  for (const s of scenarios) {
+    results.push({
+      name: s.name,
+      paths: s.paths,
+      targets: s.targets,
+      probes: await probe(stack, s.client, s.paths),
+      firstPage: s.firstPage,
+    });
+  }
+  const minimalRun = async () => {
+    if (WARMUP_SECONDS > 0) await loadOnce(stack.minimal.port, stack.minimalCookie, ['/'], WARMUP_SECONDS);
+    const run = await load(stack.minimal.port, stack.minimalCookie, ['/'], SECONDS);
+    if (run.errors > 0) throw new Error(`minimal page: ${run.errors} errors (${run.firstError})`);
+    return run;
+  };
+  let before = await minimalRun();
+  for (const [i, s] of scenarios.entries()) {
+    const result = results[i] as Result;
+    const cookie = s.client.cookieHeader();
+    if (WARMUP_SECONDS > 0) await loadOnce(stack.app.port, cookie, s.paths, WARMUP_SECONDS);
+    await side(stack.sqlPort, 'POST', '/reset');
+    const rss = sampleRss(stack.app.pid);
+    const run = await load(stack.app.port, cookie, s.paths, SECONDS);
+    result.rss = rss.stop();
+    const stats = await side<{ requests: number; statements: number; refreshes: number; background: number }>(
+      stack.sqlPort,
+      'GET',
+      '/stats',
+    );
+    const after = await minimalRun();
+    result.run = run;
+    result.minimalRps = (before.rps + after.rps) / 2;
+    result.share = run.rps / result.minimalRps;
+    result.underLoad = {
+      perRequest: stats.statements / Math.max(1, stats.requests),
+      refreshesPerSecond: stats.refreshes / run.seconds,
+      backgroundPerSecond: stats.background / run.seconds,
+    };
+    console.log(
+      `  ${s.name}: ${run.rps.toFixed(0)} req/s, minimal ${result.minimalRps.toFixed(0)} req/s → ` +
+        `${(100 * result.share).toFixed(0)} %; load average ${loadAverage()}`,
+    );
+    before = after;
+  }
+  return results;
+}
+
+/** Scenarios over every page reached through the "next" links from `start`; no ticket may repeat. */
+async function pagesOf(client: Client, start: string, count: number, checks: string[], name: string) {
+  const paths = [start];
+  const seen = new Set<number>();
+  let rows = 0;
+  let current = start;
+  for (let i = 0; i <= count; i++) {
+    const res = await client.request('GET', current);
+    if (res.status !== 200) throw new Error(`GET ${current}: status ${res.status}`);
+    const page = ticketLinks(res.body);
+    rows += page.length;
+    for (const n of page) seen.add(n);
+    if (i === count) break;
+    const next = nextLink(res.body, current);
+    if (!next) break;
+    paths.push(next);
+    current = next;
+  }
+  if (seen.size !== rows) throw new Error(`${name}: ${rows - seen.size} ticket(s) repeated across the pages`);
+  checks.push(`${name}: ${paths.length} page(s), ${rows} distinct tickets`);
+  return paths;
+}
+
+// ---- report ---------------------------------------------------------------------------------
+
+const pct = (x: number | undefined) => (x === undefined ? '' : `${(100 * x).toFixed(0)} %`);
+const ms = (x: number) => x.toFixed(1);
+const range = (values: number[]) => {
+  const min = Math.min(...values);
+  const max = Math.max(...values);
+  return min === max ? String(min) : `${min}–${max}`;
+};
+
+/** Each failed target, in words; empty when the scenario meets all of its targets. */
+function failures(r: Result): string[] {
+  const out: string[] = [];
+  if (r.run && r.run.errors > 0) out.push(`${r.run.errors} failed requests (${r.run.firstError})`);
+  if (r.targets.share !== undefined && (r.share ?? 0) < r.targets.share)
+    out.push(`share ${pct(r.share)} < ${pct(r.targets.share)}`);
+  const counts = r.probes.map((p) => p.perRequest);
+  if (r.targets.statements !== undefined && Math.max(...counts) > r.targets.statements)
+    out.push(`${range(counts)} SQL statements > ${r.targets.statements}`);
+  if (new Set(counts).size > 1) out.push(`SQL statements differ from page to page (${counts.join(', ')})`);
+  return out;
+}
+
+function printResults(results: Result[]) {
+  printRows(
+    [
+      'scenario',
+      'req/s',
+      'minimal req/s',
+      'share',
+      'target',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'SQL/req',
+      'SQL target',
+      'KiB',
+      'app RSS MiB',
+      'errors',
+      'result',
+    ],
+    results.map((r) => {
+      const run = r.run;
+      const hasTargets = r.targets.share !== undefined || r.targets.statements !== undefined;
+      return [
+        r.name,
+        run ? run.rps.toFixed(0) : '',
+        r.minimalRps?.toFixed(0) ?? '',
+        pct(r.share),
+        r.targets.share === undefined ? '' : `≥ ${pct(r.targets.share)}`,
+        run ? ms(percentile(run.sorted, 50)) : '',
+        run ? ms(percentile(run.sorted, 95)) : '',
+        run ? ms(percentile(run.sorted, 99)) : '',
+        range(r.probes.map((p) => p.perRequest)),
+        r.targets.statements === undefined ? '' : `≤ ${r.targets.statements}`,
+        String(Math.round(Math.max(...r.probes.map((p) => Buffer.byteLength(p.body))) / 1024)),
+        r.rss ? String(Math.round(r.rss / 1024 / 1024)) : '',
+        String(run?.errors ?? ''),
+        failures(r).length > 0 ? 'FAIL' : hasTargets ? 'PASS' : '',
+      ];
+    }),
+  );
+}
+
+function printStatementDetail(results: Result[]) {
+  console.log('');
+  console.log('SQL statements of one request per scenario (probe alone; 5-second cache refreshes left out):');
+  for (const r of results) {
+    const p = r.probes.at(-1);
+    if (!p) continue;
+    const under = r.underLoad
+      ? ` [under load: ${r.underLoad.perRequest.toFixed(1)}/request; cache refreshes ${r.underLoad.refreshesPerSecond.toFixed(1)}/s, ` +
+        `background ${r.underLoad.backgroundPerSecond.toFixed(1)}/s, not counted per request]`
+      : '';
+    console.log(`- ${r.name}: ${p.perRequest} — ${p.statements.map((q) => describeQuery(q.text)).join(', ')}${under}`);
+  }
+}
+
+// ---- the users of part 2 --------------------------------------------------------------------
 
 function roleFor(i: number): 'CLIENT' | 'SUPPORT' | 'TECHNICIAN' | 'ADMIN' {
   if (i % 100 === 0) return 'ADMIN';
@@ -114,7 +454,7 @@ function roleFor(i: number): 'CLIENT' | 'SUPPORT' | 'TECHNICIAN' | 'ADMIN' {
 }
 
 /** USERS accounts (85% clients in 200 organizations), one shared argon2id hash, createMany in chunks. */
-async function seed(db: Database, adminEmail: string, password: string) {
+async function seedUsers(db: Database, adminEmail: string, password: string) {
   const passwordHash = await hashPassword(password);
   const organizations = Math.max(1, Math.min(200, Math.floor(USERS / 50)));
   await db.prisma.organization.createMany({
@@ -150,203 +490,7 @@ async function seed(db: Database, adminEmail: string, password: string) {
   await db.pool.query('ANALYZE');
 }
 
-// ---- HTTP client ----------------------------------------------------------------------------
-
-type Reply = { status: number; headers: http.IncomingHttpHeaders; body: string };
-
-function makeClient(port: number) {
-  // Idle sockets are closed by the client after 4 s, before the server's 5 s keep-alive timeout
-  // (Node's default, as in production): otherwise a socket left idle during a slow sequential
-  // warm-up can be reused just as the server closes it, and fail with ECONNRESET.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY, timeout: 4_000 });
-  let cookie = '';
-  function request(method: 'GET' | 'POST', path: string, form?: Record<string, string>): Promise<Reply> {
-    const body = form ? new URLSearchParams(form).toString() : undefined;
-    return new Promise((resolve, reject) => {
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          method,
-          path,
-          agent,
-          timeout: 30_000,
-          headers: {
-            ...(cookie ? { cookie } : {}),
-            ...(body
-              ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) }
-              : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (data: Buffer) => chunks.push(data));
-          res.on('end', () => {
-            const setCookie = res.headers['set-cookie']?.find((c) => c.startsWith('centinela.sid='));
-            if (setCookie) cookie = setCookie.split(';')[0] as string;
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            });
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`timeout: ${method} ${path}`)));
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-  return { request, close: () => agent.destroy() };
-}
-
-type Client = ReturnType<typeof makeClient>;
-
-async function login(client: Client, email: string, password: string, home: string) {
-  const page = await client.request('GET', '/login');
-  const csrf = /name="_csrf" value="([^"]+)"/.exec(page.body)?.[1];
-  if (page.status !== 200 || !csrf) throw new Error(`GET /login: status ${page.status}, no _csrf field`);
-  const res = await client.request('POST', '/login', { email, password, _csrf: csrf });
-  if (res.status !== 302) throw new Error(`POST /login as ${email}: status ${res.status} (expected a redirect)`);
-  const check = await client.request('GET', home);
-  if (check.status !== 200) throw new Error(`GET ${home} after login as ${email}: status ${check.status}`);
-}
-
-const unescapeHtml = (text: string) =>
-  text
-    .replace(/&amp;/g, '&')
-    .replace(/&#x3D;/g, '=')
-    .replace(/&#61;/g, '=')
-    .replace(/&quot;/g, '"');
-
-/** The `?after=` links of the first `count` pages after the one at `path`, with each page's body. */
-async function followNextLinks(client: Client, path: string, count: number) {
-  const base = path.split('?')[0] as string;
-  const links: string[] = [];
-  const bodies: string[] = [];
-  let current = path;
-  for (let i = 0; i <= count; i++) {
-    const res = await client.request('GET', current);
-    if (res.status !== 200) throw new Error(`GET ${current}: status ${res.status}`);
-    bodies.push(res.body);
-    if (i === count) break;
-    const href = /href="(\?[^"]*)" rel="next"/.exec(res.body)?.[1];
-    if (!href?.includes('after=')) break;
-    current = `${base}${unescapeHtml(href)}`;
-    links.push(current);
-  }
-  return { links, bodies };
-}
-
-/** Ticket pages walked through "next" must never repeat a ticket (a keyset bug would). */
-function checkDistinctTickets(name: string, bodies: string[]): string {
-  const seen = new Set<string>();
-  let rows = 0;
-  for (const body of bodies) {
-    const page = new Set([...body.matchAll(/href="\/tickets\/(TKT-\d+)"/g)].map((m) => m[1] as string));
-    rows += page.size;
-    for (const number of page) seen.add(number);
-  }
-  if (seen.size !== rows) throw new Error(`${name}: ${rows - seen.size} ticket(s) repeated across the pages`);
-  return `${name}: ${bodies.length} page(s), ${rows} distinct tickets`;
-}
-
-// ---- measurement ----------------------------------------------------------------------------
-
-type Probe = { path: string; statements: LoggedQuery[]; perRequest: number; body: string };
-
-type Result = {
-  name: string;
-  paths: string[];
-  ok: number;
-  errors: number;
-  seconds: number;
-  latencies: number[];
-  capped: boolean;
-  /** What the first failed request answered (status and start of the body, or the error). */
-  firstError?: string;
-  rss: number;
-  probes: Probe[];
-  /** Page number of paths[0] in a paginated list (labels the plans). */
-  firstPage?: number;
-  plans?: {
-    label: string;
-    path: string;
-    statements: number;
-    totalMs: number;
-    slowest?: PlanSummary;
-    keyset?: PlanSummary;
-  }[];
-};
-
-/**
- * One request per path, alone, recording its SQL: statements per request (without the 5-second
- * cache refreshes) and what to EXPLAIN later.
- */
-async function probe(client: Client, paths: string[]): Promise<Probe[]> {
-  const probes: Probe[] = [];
-  for (const path of paths) {
-    let body = '';
-    const statements = await recordQueries(async () => {
-      const res = await client.request('GET', path);
-      if (res.status !== 200) throw new Error(`GET ${path}: status ${res.status}`);
-      body = res.body;
-    });
-    probes.push({ path, statements, perRequest: statements.filter((q) => !isCacheRefresh(q.text)).length, body });
-  }
-  return probes;
-}
-
-async function measure(client: Client, name: string, paths: string[], firstPage?: number): Promise<Result> {
-  const probes = await probe(client, paths);
-  for (let i = 0; i < WARMUP; i++) await client.request('GET', paths[i % paths.length] as string);
-  const latencies: number[] = [];
-  let issued = 0;
-  let errors = 0;
-  let firstError: string | undefined;
-  let capped = false;
-  const started = performance.now();
-  const deadline = started + SCENARIO_SECONDS * 1000;
-  async function worker() {
-    while (issued < REQUESTS) {
-      if (performance.now() > deadline) {
-        capped = true;
-        return;
-      }
-      const path = paths[issued % paths.length] as string;
-      issued++;
-      const t0 = performance.now();
-      try {
-        const res = await client.request('GET', path);
-        const ms = performance.now() - t0;
-        if (res.status === 200 && res.body.includes('</html>')) latencies.push(ms);
-        else {
-          errors++;
-          firstError ??= `${path}: status ${res.status}, ${Math.round(ms)} ms, body ${res.body.replace(/\s+/g, ' ').slice(0, 300)}`;
-        }
-      } catch (error) {
-        errors++;
-        firstError ??= `${path}: ${(error as Error).message}`;
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  return {
-    name,
-    paths,
-    ok: latencies.length,
-    errors,
-    seconds,
-    latencies,
-    capped,
-    firstError,
-    rss: process.memoryUsage().rss,
-    probes,
-    firstPage,
-  };
-}
+// ---- EXPLAIN --------------------------------------------------------------------------------
 
 const isKeyset = (text: string) => /FROM "Ticket" t WHERE/.test(text);
 
@@ -374,50 +518,6 @@ async function explainResults(pool: pg.Pool, results: Result[]) {
       result.plans.push({ label, path: p.path, statements, totalMs, slowest, keyset });
     }
   }
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const rank = Math.ceil((p / 100) * sorted.length);
-  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] as number;
-}
-
-function printRows(header: string[], rows: string[][]) {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    `| ${cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join(' | ')} |`;
-  console.log(line(header));
-  console.log(`|${widths.map((w, i) => `${'-'.repeat(w + 1)}${i === 0 ? '-' : ':'}`).join('|')}|`);
-  for (const row of rows) console.log(line(row));
-}
-
-const range = (values: number[]) => {
-  const min = Math.min(...values);
-  const max = Math.max(...values);
-  return min === max ? String(min) : `${min}–${max}`;
-};
-
-function printTable(results: Result[]) {
-  printRows(
-    ['scenario', 'requests', 'errors', 'SQL/req', 'KiB', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'req/s', 'RSS MiB'],
-    results.map((r) => {
-      const sorted = [...r.latencies].sort((a, b) => a - b);
-      return [
-        r.name + (r.capped ? ' (time cap)' : ''),
-        String(r.ok + r.errors),
-        String(r.errors),
-        range(r.probes.map((p) => p.perRequest)),
-        String(Math.round(Math.max(...r.probes.map((p) => Buffer.byteLength(p.body))) / 1024)),
-        percentile(sorted, 50).toFixed(1),
-        percentile(sorted, 95).toFixed(1),
-        percentile(sorted, 99).toFixed(1),
-        (sorted.at(-1) ?? Number.NaN).toFixed(1),
-        (r.ok / r.seconds).toFixed(0),
-        String(Math.round(r.rss / 1024 / 1024)),
-      ];
-    }),
-  );
-  for (const r of results) if (r.firstError) console.log(`First error in "${r.name}": ${r.firstError}`);
 }
 
 const shortPlan = (plan: PlanSummary | undefined) => (plan ? plan.nodes.slice(0, 4).join(' › ') : '');
@@ -468,118 +568,6 @@ function printKeysetPlans(results: Result[]) {
   for (const text of texts) console.log(`\n${text}`);
 }
 
-const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MiB`;
-const load = () =>
-  os
-    .loadavg()
-    .map((n) => n.toFixed(1))
-    .join(' ');
-
-// ---- the app --------------------------------------------------------------------------------
-
-type Running = { bench?: BenchDatabase; server?: http.Server; clients: Client[] };
-const running: Running = { clients: [] };
-
-async function stopRunning() {
-  for (const client of running.clients) client.close();
-  running.clients = [];
-  const { server, bench } = running;
-  running.server = undefined;
-  running.bench = undefined;
-  if (server) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-  if (bench) {
-    await bench.db.close().catch(() => {});
-    await bench.drop();
-    console.log(serverUrl ? 'Benchmark database dropped.' : 'Embedded database discarded.');
-  }
-}
-
-/** A fresh, migrated database. */
-async function freshDatabase(): Promise<BenchDatabase> {
-  const bench = await openBenchDatabase();
-  running.bench = bench;
-  console.log(`Database: ${bench.label}.`);
-  const t0 = performance.now();
-  await migrate(bench.db, pino({ level: 'silent' }));
-  console.log(`Migrated in ${Math.round(performance.now() - t0)} ms.`);
-  return bench;
-}
-
-/** The real app, as in production (view cache on, request logging at info level to /dev/null). */
-async function startApp(db: Database): Promise<(email: string, password: string, home: string) => Promise<Client>> {
-  const env = loadEnv({ NODE_ENV: 'production', LOG_LEVEL: 'info' });
-  // Errors also reach stderr, so a failed request in a scenario can be explained.
-  const logger = pino(
-    { level: 'info' },
-    pino.multistream([
-      { level: 'info', stream: pino.destination({ dest: '/dev/null', sync: false }) },
-      { level: 'error', stream: process.stderr },
-    ]),
-  );
-  const app = createApp({
-    env,
-    db,
-    logger,
-    settings: new SettingsService(db.prisma),
-    sessionSecret: randomBytes(32).toString('hex'),
-  });
-  const server = app.listen(0, '127.0.0.1');
-  running.server = server;
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return async (email, password, home) => {
-    const client = makeClient(port);
-    running.clients.push(client);
-    await login(client, email, password, home);
-    return client;
-  };
-}
-
-// ---- part 1: the admin user list ------------------------------------------------------------
-
-async function usersPart(): Promise<Result[]> {
-  console.log('');
-  console.log(`== Part 1: GET /admin/users with ${USERS} users ==`);
-  const bench = await freshDatabase();
-  const adminEmail = 'admin@bench.example';
-  const password = randomBytes(12).toString('base64url');
-  const t0 = performance.now();
-  await seed(bench.db, adminEmail, password);
-  const seeded = await bench.db.prisma.user.count();
-  const matches = await bench.db.prisma.user.count({
-    where: {
-      isActive: true,
-      OR: [{ name: { contains: SEARCH, mode: 'insensitive' } }, { email: { contains: SEARCH } }],
-    },
-  });
-  console.log(`Seeded ${seeded} users in ${Math.round(performance.now() - t0)} ms.`);
-
-  const signIn = await startApp(bench.db);
-  const admin = await signIn(adminEmail, password, '/admin/users');
-  const first = '/admin/users';
-  const search = `/admin/users?q=${SEARCH}`;
-  const { links: deep } = await followNextLinks(admin, first, PAGES);
-  if (deep.length === 0) throw new Error('No "next page" link on /admin/users: too few users?');
-
-  const results: Result[] = [];
-  results.push(await measure(admin, 'first page (25 rows)', [first]));
-  results.push(await measure(admin, `search ?q=${SEARCH} (${matches} active matches)`, [search]));
-  results.push(await measure(admin, `after= cursor, pages 2-${deep.length + 1}`, deep, 2));
-  await explainResults(bench.db.pool, results);
-  console.log(`Load average after the scenarios: ${load()}.`);
-  console.log('');
-  printTable(results);
-  console.log('');
-  printPlans(results);
-  await stopRunning();
-  return results;
-}
-
-// ---- part 2: tickets ------------------------------------------------------------------------
-
 function printSeed(seed: TicketSeed, ms: number) {
   const pct = (n: number) => `${((100 * n) / seed.rows.tickets).toFixed(1)}%`;
   console.log(
@@ -593,10 +581,113 @@ function printSeed(seed: TicketSeed, ms: number) {
   );
 }
 
-async function ticketsPart(): Promise<Result[]> {
+// ---- parts 1 and 2: pages -------------------------------------------------------------------
+
+async function ticketScenarios(stack: Stack, seed: TicketSeed, password: string, checks: string[]) {
+  const support = await stack.signIn(seed.supportEmail, password, '/queue');
+  const client = await stack.signIn(seed.clientEmail, password, '/tickets');
+  const manager = await stack.signIn(seed.managerEmail, password, '/tickets');
+  const technician = await stack.signIn(seed.technicianEmail, password, '/work');
+  const scenarios: Scenario[] = [];
+  const queue = { share: 0.3, statements: 5 };
+  const queues: [string, string][] = [
+    ['queue, default sort', '/queue'],
+    ['queue ?status=NEW', '/queue?status=NEW'],
+    ['queue ?sort=newest', '/queue?sort=newest'],
+    [`queue ?departmentId=${seed.departmentId}`, `/queue?departmentId=${seed.departmentId}`],
+    ['queue ?assignee=none', '/queue?assignee=none'],
+  ];
+  for (const [name, start] of queues) {
+    const paths = await pagesOf(support, start, PAGES, checks, name);
+    scenarios.push({ name: `${name}, page 1`, client: support, paths: [start], targets: queue, firstPage: 1 });
+    if (paths.length > 1)
+      scenarios.push({
+        name: `${name}, pages 2–${paths.length}`,
+        client: support,
+        paths: paths.slice(1),
+        targets: queue,
+        firstPage: 2,
+      });
+  }
+  for (const word of [COMMON_WORD, MISSING_WORD])
+    scenarios.push({
+      name: `queue ?q=${word}`,
+      client: support,
+      paths: [`/queue?q=${word}`],
+      targets: { share: 0.2, statements: 5 },
+    });
+  for (const [ticket, share] of [
+    [seed.bigTicket, 0.12],
+    [seed.smallTicket, 0.25],
+  ] as const)
+    scenarios.push({
+      name: `ticket page, ${ticket.comments} comments, ${ticket.events} events, ${ticket.attachments} files`,
+      client: support,
+      paths: [`/tickets/TKT-${ticket.number}`],
+      targets: { share, statements: 8 },
+    });
+  scenarios.push({ name: 'client /tickets', client, paths: ['/tickets'], targets: { share: 0.3 } });
+  scenarios.push({ name: 'org manager /tickets', client: manager, paths: ['/tickets'], targets: { share: 0.3 } });
+  scenarios.push({
+    name: 'technician /work',
+    client: technician,
+    paths: ['/work'],
+    targets: { share: 0.25, statements: 5 },
+  });
+  const results = await measureAll(stack, scenarios);
+
+  // Support sees every comment, internal notes included; and the count of statements of a ticket
+  // page must not depend on its number of comments.
+  const pages = results.filter((r) => r.name.startsWith('ticket page'));
+  for (const [r, ticket] of pages.map((r, i) => [r, i === 0 ? seed.bigTicket : seed.smallTicket] as const)) {
+    const shown = new Set([...(r.probes[0]?.body ?? '').matchAll(/bench-comment-(\d+)/g)].map((m) => m[1])).size;
+    checks.push(`TKT-${ticket.number}: ${shown} of ${ticket.comments} comments on the page`);
+    if (shown !== ticket.comments)
+      checks.push(`FAIL: TKT-${ticket.number} shows ${shown} comments, not ${ticket.comments}`);
+  }
+  const counts = pages.map((r) => r.probes[0]?.perRequest);
+  checks.push(
+    counts.every((n) => n === counts[0])
+      ? `ticket pages: same number of statements with 200 and 2 comments (${counts[0]})`
+      : `FAIL: ticket pages' statements grow with the comments (${counts.join(' vs ')})`,
+  );
+  return results;
+}
+
+async function userScenarios(stack: Stack, db: Database, password: string) {
+  const adminEmail = 'admin@bench.example';
+  const t0 = performance.now();
+  await seedUsers(db, adminEmail, password);
+  console.log(`Added ${USERS} users in ${Math.round(performance.now() - t0)} ms.`);
+  const admin = await stack.signIn(adminEmail, password, '/admin/users');
+  const deep: string[] = [];
+  let current = '/admin/users';
+  for (let i = 0; i < PAGES; i++) {
+    const res = await admin.request('GET', current);
+    const next = nextLink(res.body, current);
+    if (!next) break;
+    deep.push(next);
+    current = next;
+  }
+  if (deep.length === 0) throw new Error('No "next page" link on /admin/users: too few users?');
+  return measureAll(stack, [
+    { name: 'admin /admin/users, first page', client: admin, paths: ['/admin/users'], targets: {} },
+    {
+      name: `admin /admin/users?q=${USER_SEARCH}`,
+      client: admin,
+      paths: [`/admin/users?q=${USER_SEARCH}`],
+      targets: {},
+    },
+    { name: `admin /admin/users, pages 2–${deep.length + 1}`, client: admin, paths: deep, targets: {}, firstPage: 2 },
+  ]);
+}
+
+async function pagesPart(): Promise<{ results: Result[]; checks: string[]; peakRss: number }> {
   console.log('');
-  console.log(`== Part 2: ticket pages with ${TICKETS} tickets ==`);
-  const bench = await freshDatabase();
+  console.log(`== Parts 1 and 2: pages with ${TICKETS} tickets${USERS > 0 ? `, then ${USERS} users` : ''} ==`);
+  const bench = await createBenchDatabase();
+  running.bench = bench;
+  console.log(`Database: ${bench.label} (migrated).`);
   const password = randomBytes(12).toString('base64url');
   const passwordHash = await hashPassword(password);
   const adminId = (
@@ -613,88 +704,43 @@ async function ticketsPart(): Promise<Result[]> {
   const t0 = performance.now();
   const seed = await seedTickets(bench.db, TICKETS, passwordHash, adminId, (line) => console.log(line));
   printSeed(seed, performance.now() - t0);
-
-  const signIn = await startApp(bench.db);
-  const support = await signIn(seed.supportEmail, password, '/queue');
-  const client = await signIn(seed.clientEmail, password, '/tickets');
-  const manager = await signIn(seed.managerEmail, password, '/tickets');
-  const technician = await signIn(seed.technicianEmail, password, '/work');
-
-  const results: Result[] = [];
+  const stack = await startStack(bench);
+  console.log(
+    `App: own process (pid ${stack.app.pid}), production settings; minimal page: pid ${stack.minimal.pid}. ` +
+      `Load client: autocannon in this process, ${CONNECTIONS} connections, ${SECONDS} s per run (after ${WARMUP_SECONDS} s warm-up). ` +
+      `Load average ${loadAverage()}.`,
+  );
   const checks: string[] = [];
-  const queues: [string, string][] = [
-    ['queue, default sort', '/queue'],
-    ['queue ?status=NEW', '/queue?status=NEW'],
-    ['queue ?sort=newest', '/queue?sort=newest'],
-    [`queue ?departmentId=${seed.departmentId}`, `/queue?departmentId=${seed.departmentId}`],
-    ['queue ?assignee=none', '/queue?assignee=none'],
-  ];
-  for (const [name, path] of queues) {
-    const { links, bodies } = await followNextLinks(support, path, PAGES);
-    checks.push(checkDistinctTickets(name, bodies));
-    results.push(await measure(support, `${name}, first page`, [path], 1));
-    if (links.length > 0) results.push(await measure(support, `${name}, pages 2-${links.length + 1}`, links, 2));
-  }
-  const pageResults: Result[] = [];
-  for (const ticket of [seed.bigTicket, seed.smallTicket]) {
-    const name = `ticket page, ${ticket.comments} comments, ${ticket.events} events, ${ticket.attachments} files`;
-    const result = await measure(support, name, [`/tickets/TKT-${ticket.number}`]);
-    const shown = new Set([...(result.probes[0]?.body ?? '').matchAll(/bench-comment-(\d+)/g)].map((m) => m[1])).size;
-    checks.push(
-      `TKT-${ticket.number}: ${shown} of ${ticket.comments} comments on the page (support sees internal notes)`,
-    );
-    if (shown !== ticket.comments)
-      throw new Error(`TKT-${ticket.number} shows ${shown} comments, not ${ticket.comments}`);
-    results.push(result);
-    pageResults.push(result);
-  }
-  results.push(await measure(client, 'client GET /tickets (open tab)', ['/tickets']));
-  results.push(await measure(manager, 'org manager GET /tickets (open tab)', ['/tickets']));
-  results.push(await measure(technician, 'technician GET /work', ['/work']));
-  // Search (src/tickets/ticket-search.ts): a common word, one that matches nothing (words, then
-  // trigrams), a typo (trigrams), and a common word in a client's and a technician's lists.
-  const searches: [Client, string, string][] = [
-    [support, 'queue search, common word ?q=impresora', '/queue?q=impresora'],
-    [support, 'queue search, no match ?q=zqxjvw', '/queue?q=zqxjvw'],
-    [support, 'queue search, typo ?q=impresra', '/queue?q=impresra'],
-    [client, 'client search ?q=impresora', '/tickets?q=impresora'],
-    [technician, 'technician search ?q=impresora', '/work?q=impresora'],
-  ];
-  for (const [who, name, path] of searches) results.push(await measure(who, name, [path]));
-
-  await explainResults(bench.db.pool, results);
-  console.log(`Load average after the scenarios: ${load()}.`);
+  const results = await ticketScenarios(stack, seed, password, checks);
+  // The tickets' table now, so that a run stopped later (timeout, users part) still shows it.
   console.log('');
-  printTable(results);
+  printResults(results);
+  console.log('');
+  if (USERS > 0) results.push(...(await userScenarios(stack, bench.db, password)));
+  await explainResults(bench.db.pool, results);
+  const peakRss = Math.max(...results.map((r) => r.rss ?? 0));
+  console.log('');
+  console.log(`Load average after the scenarios: ${loadAverage()}.`);
+  console.log('');
+  printResults(results);
+  for (const r of results) if (r.run?.firstError) console.log(`First error in "${r.name}": ${r.run.firstError}`);
+  printStatementDetail(results);
   console.log('');
   printPlans(results);
   printKeysetPlans(results);
   console.log('');
-  console.log('SQL statements per ticket page request (support user; cache refreshes left out):');
-  for (const result of pageResults) {
-    const probe = result.probes[0];
-    if (!probe) continue;
-    const statements = probe.statements.filter((q) => !isCacheRefresh(q.text)).map((q) => describeQuery(q.text));
-    console.log(`- ${result.name}: ${statements.length} — ${statements.join(', ')}`);
-  }
-  const counts = pageResults.map((r) => r.probes[0]?.perRequest);
-  console.log(
-    counts.every((n) => n === counts[0])
-      ? `Same number of statements for both ticket pages (${counts[0]}): independent of the comment count.`
-      : `DIFFERENT statement counts per ticket page: ${counts.join(' vs ')}.`,
-  );
-  console.log('');
   console.log(`Checks: ${checks.join('; ')}.`);
   await stopRunning();
-  return results;
+  return { results, checks, peakRss };
 }
 
 // ---- part 3: notification delivery ----------------------------------------------------------
 
 async function mailPart(): Promise<void> {
   console.log('');
-  console.log(`== Part 3: action → SMTP delivery of ${MAIL_SAMPLES} notifications ==`);
-  const bench = await freshDatabase();
+  console.log(`== Part 3: action → SMTP delivery of ${MAIL_SAMPLES} notifications (in this process) ==`);
+  const bench = await createBenchDatabase();
+  running.bench = bench;
   const summaries = await measureMailLatency(bench.db, MAIL_SAMPLES);
   printRows(
     ['run', 'mails', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms'],
@@ -707,40 +753,43 @@ async function mailPart(): Promise<void> {
 
 async function main(): Promise<number> {
   const runStarted = performance.now();
-  console.log(
-    `Centinela benchmark: ${REQUESTS} requests per scenario (after ${WARMUP} warm-up), ` +
-      `concurrency ${CONCURRENCY}, loopback HTTP only.`,
-  );
-  console.log(
-    `Machine: ${os.cpus().length} CPU (${os.cpus()[0]?.model.trim()}), Node ${process.version}, load average ${load()}.`,
-  );
-  installQueryLog();
-
+  console.log(`Centinela benchmark. Machine: ${machine()}.`);
   const watchdog = setTimeout(() => {
     console.error(`Benchmark stopped: over BENCH_TIMEOUT_SECONDS=${TIMEOUT_SECONDS}.`);
     void stopRunning().finally(() => process.exit(1));
   }, TIMEOUT_SECONDS * 1000);
   watchdog.unref();
   const interrupt = () => {
-    console.error('Interrupted; removing the benchmark database.');
+    console.error('Interrupted; stopping the processes and removing the benchmark database.');
     void stopRunning().finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
-
   try {
-    const results: Result[] = [];
-    if (USERS > 0) results.push(...(await usersPart()));
-    if (TICKETS > 0) results.push(...(await ticketsPart()));
+    let failed = false;
+    if (TICKETS > 0) {
+      const { results, checks, peakRss } = await pagesPart();
+      const withTargets = results.filter((r) => r.targets.share !== undefined || r.targets.statements !== undefined);
+      const failing = withTargets.filter((r) => failures(r).length > 0);
+      console.log('');
+      console.log(
+        `Targets: ${withTargets.length - failing.length} of ${withTargets.length} scenarios PASS` +
+          (failing.length ? `; FAIL: ${failing.map((r) => `${r.name} (${failures(r).join('; ')})`).join(' · ')}` : '') +
+          '.',
+      );
+      console.log(
+        `App RSS under load: peak ${mib(peakRss)} (target < ${mib(RSS_LIMIT)}): ${peakRss < RSS_LIMIT ? 'PASS' : 'FAIL'}.`,
+      );
+      const failedChecks = checks.filter((c) => c.startsWith('FAIL'));
+      if (failedChecks.length) console.log(`Checks failed: ${failedChecks.join('; ')}.`);
+      failed = results.some((r) => (r.run?.errors ?? 0) > 0) || failedChecks.length > 0;
+    } else if (USERS > 0) console.log('BENCH_TICKETS=0: the pages parts are skipped (the minimal page lists tickets).');
     if (MAIL_SAMPLES > 0) await mailPart();
-    const usage = process.memoryUsage();
     console.log('');
     console.log(
-      `Process memory (app + client${serverUrl ? '' : ' + embedded database'} in this one process): ` +
-        `RSS ${mb(usage.rss)} now, peak ${mb(process.resourceUsage().maxRSS * 1024)}; heap used ${mb(usage.heapUsed)}.`,
+      `Total run time ${((performance.now() - runStarted) / 1000).toFixed(1)} s; load average ${loadAverage()}.`,
     );
-    console.log(`Total run time ${((performance.now() - runStarted) / 1000).toFixed(1)} s; load average ${load()}.`);
-    return results.some((r) => r.errors > 0) ? 1 : 0;
+    return failed ? 1 : 0;
   } finally {
     clearTimeout(watchdog);
     process.off('SIGINT', interrupt);
@@ -751,8 +800,9 @@ async function main(): Promise<number> {
 
 main().then(
   (code) => process.exit(code),
-  (error: Error) => {
+  async (error: Error) => {
     console.error(`Benchmark failed: ${error.stack ?? error.message}`);
+    await stopRunning().catch(() => {});
     process.exit(1);
   },
 );

@@ -18,7 +18,7 @@ import { hashPassword } from '../src/lib/password.js';
 import { createTicketSearch } from '../src/tickets/ticket-search.js';
 import type { Actor } from '../src/tickets/tickets.policy.js';
 import { explain } from './explain.js';
-import { installQueryLog, recordQueries } from './query-log.js';
+import { installQueryLog, recordQueries } from './query-recorder.js';
 import { seedTickets } from './seed-tickets.js';
 
 const serverUrl = process.env.BENCH_DATABASE_URL || process.env.TEST_DATABASE_URL;
