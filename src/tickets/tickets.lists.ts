@@ -11,6 +11,7 @@ import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 
 export const queuePageSize = 50;
 const listPageSize = 25;
+const workPageSize = 50;
 
 /** What a list row shows. */
 export type TicketRow = {
@@ -220,18 +221,46 @@ export function createTicketLists(ctx: AppContext) {
     return keysetByCreated(where, query, listPageSize);
   }
 
-  /** A technician's work: assigned and not yet resolved, most urgent then oldest first. */
-  async function work(actor: Actor): Promise<TicketRow[]> {
+  /**
+   * A technician's work: assigned and not yet resolved, most urgent then oldest first, 50 a page
+   * (keyset over the partial index of open assigned tickets).
+   */
+  async function work(actor: Actor, query: { after?: unknown; before?: unknown } = {}): Promise<TicketPage> {
     if (actor.role !== 'TECHNICIAN' && actor.role !== 'ADMIN') throw forbidden();
     const statuses = Prisma.join(workStatuses.map((status) => Prisma.sql`${status}::"TicketStatus"`));
+    const where: Prisma.Sql[] = [
+      Prisma.sql`t."assigneeId" = ${actor.id}`,
+      Prisma.sql`t."deletedAt" IS NULL`,
+      Prisma.sql`t."status" IN (${statuses})`,
+    ];
+    const after = decode(query.after, 3);
+    const before = after ? undefined : decode(query.before, 3);
+    const cursor = after ?? before;
+    const backwards = Boolean(before);
+    if (cursor) {
+      where.push(
+        Prisma.sql`(t."urgency", t."createdAt", t."id") ${Prisma.raw(backwards ? '<' : '>')} (${cursor[0] as number}, ${new Date(cursor[1] as string)}, ${cursor[2] as number})`,
+      );
+    }
+    const direction = backwards ? 'DESC' : 'ASC';
+    const dir = Prisma.raw(direction);
     const rows = await rowsOf(
-      Prisma.sql`SELECT ${rowColumns} FROM "Ticket" t
-        WHERE t."assigneeId" = ${actor.id} AND t."deletedAt" IS NULL AND t."status" IN (${statuses})
-        ORDER BY t."urgency", t."createdAt", t."id" LIMIT 200`,
+      Prisma.sql`SELECT ${rowColumns} FROM "Ticket" t WHERE ${Prisma.join(where, ' AND ')}
+        ORDER BY t."urgency" ${dir}, t."createdAt" ${dir}, t."id" ${dir} LIMIT ${workPageSize + 1}`,
       ['urgency', 'createdAt', 'id'],
-      'ASC',
+      direction,
     );
-    return rows.map(toTicketRow);
+    const hasMore = rows.length > workPageSize;
+    const page = rows.slice(0, workPageSize);
+    if (backwards) page.reverse();
+    const keyOf = (row: RawRow) => encode([row.urgency, row.createdAt.toISOString(), row.id]);
+    const first = page[0];
+    const last = page.at(-1);
+    return {
+      items: page.map(toTicketRow),
+      nextCursor: last && (backwards || hasMore) ? keyOf(last) : null,
+      prevCursor: first && (backwards ? hasMore : Boolean(cursor)) ? keyOf(first) : null,
+    };
   }
 
   /** The admin's bin. */

@@ -177,7 +177,7 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
     const results = q ? await search.searchTickets(me(req), q, { after: req.query.after }) : undefined;
     if (results?.jumpTo) return res.redirect(ticketUrl(results.jumpTo));
     res.render('tickets/work', {
-      items: results ? [] : await lists.work(me(req)),
+      page: results ? noPage : await lists.work(me(req), req.query),
       q,
       search: results,
       searchAfter: req.query.after,
