@@ -17,7 +17,7 @@ import { decodeCursor, encodeCursor } from '../lib/pagination.js';
 import { parseTicketNumber } from './ticket-number.js';
 import { openStatuses } from './ticket-statuses.js';
 import { dayStart } from './tickets.lists.js';
-import { type Actor, canSeeInternal } from './tickets.policy.js';
+import { type Actor, canSeeInternal, ticketScopeSql } from './tickets.policy.js';
 import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 
 export const candidateLimit = 300;
@@ -174,24 +174,6 @@ function decodeSearchCursor(raw: unknown): SearchCursor | undefined {
   return { mode: match[1] as Mode, score: Number(match[2]), id: cursor.id };
 }
 
-/** ticketScopeFor() as SQL over the alias `t`: deleted tickets are never searched. */
-function scopeSql(actor: Actor): Prisma.Sql {
-  switch (actor.role) {
-    case 'ADMIN':
-    case 'SUPPORT':
-      return Prisma.sql`t."deletedAt" IS NULL`;
-    case 'TECHNICIAN':
-      return Prisma.sql`t."deletedAt" IS NULL AND (
-        t."assigneeId" = ${actor.id}
-        OR EXISTS (SELECT 1 FROM "TicketAssigneeHistory" h WHERE h."ticketId" = t."id" AND h."userId" = ${actor.id})
-        OR t."departmentId" IN (SELECT ud."departmentId" FROM "UserDepartment" ud WHERE ud."userId" = ${actor.id}))`;
-    case 'CLIENT':
-      return actor.isOrgManager && actor.organizationId !== null
-        ? Prisma.sql`t."deletedAt" IS NULL AND (t."requesterId" = ${actor.id} OR t."organizationId" = ${actor.organizationId})`
-        : Prisma.sql`t."deletedAt" IS NULL AND t."requesterId" = ${actor.id}`;
-  }
-}
-
 function filterSql(filters: SearchFilters): Prisma.Sql[] {
   const where: Prisma.Sql[] = [];
   if (filters.statuses) {
@@ -235,7 +217,7 @@ export function createTicketSearch(ctx: AppContext) {
     const number = parseTicketNumber(query);
     if (!number) return undefined;
     const rows = await prisma.$queryRaw<{ number: number }[]>`
-      SELECT t."number" FROM "Ticket" t WHERE t."number" = ${Number(number)} AND ${scopeSql(actor)}`;
+      SELECT t."number" FROM "Ticket" t WHERE t."number" = ${Number(number)} AND ${ticketScopeSql(actor)}`;
     return rows[0]?.number;
   }
 
@@ -414,7 +396,7 @@ export function createTicketSearch(ctx: AppContext) {
       const jumpTo = await visibleNumber(actor, text);
       if (jumpTo !== undefined) return { jumpTo };
     }
-    const where = Prisma.join([scopeSql(actor), ...filterSql(options.filters ?? {})], ' AND ');
+    const where = Prisma.join([ticketScopeSql(actor), ...filterSql(options.filters ?? {})], ' AND ');
     let mode: Mode = after?.mode ?? 'words';
     let ranked = mode === 'words' ? await rankByWords(actor, text, where, after) : [];
     // Words found nothing at all (not merely nothing past the cursor): try similar subjects.

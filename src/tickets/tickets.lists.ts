@@ -6,7 +6,7 @@ import type { Channel, Priority, TicketStatus } from '../generated/prisma/enums.
 import { forbidden } from '../lib/errors.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
 import { finalStatuses, openStatuses, workStatuses } from './ticket-statuses.js';
-import { type Actor, canBrowseQueue, canManageBin } from './tickets.policy.js';
+import { type Actor, canBrowseQueue, canManageBin, ticketScopeSql } from './tickets.policy.js';
 import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 
 export const queuePageSize = 50;
@@ -69,14 +69,6 @@ function toTicketRow(row: RawRow): TicketRow {
     organization: row.organizationName === null ? null : { name: row.organizationName },
     assignee: row.assigneeId === null ? null : { id: row.assigneeId, name: row.assigneeName ?? '' },
   };
-}
-
-/** A client's tickets (and their organization's, for its manager), as SQL on alias `t`. */
-function clientScopeSql(actor: Actor): Prisma.Sql {
-  if (actor.role !== 'CLIENT') throw forbidden();
-  return actor.isOrgManager && actor.organizationId !== null
-    ? Prisma.sql`t."deletedAt" IS NULL AND (t."requesterId" = ${actor.id} OR t."organizationId" = ${actor.organizationId})`
-    : Prisma.sql`t."deletedAt" IS NULL AND t."requesterId" = ${actor.id}`;
 }
 
 type SortSpec = { columns: string[]; direction: 'ASC' | 'DESC' };
@@ -211,7 +203,7 @@ export function createTicketLists(ctx: AppContext) {
     const statuses =
       filters.tab === 'open' ? openStatuses : filters.tab === 'resolved' ? (['RESOLVED'] as const) : finalStatuses;
     const where: Prisma.Sql[] = [
-      clientScopeSql(actor),
+      ticketScopeSql(actor),
       Prisma.sql`t."status" IN (${Prisma.join(statuses.map((status) => Prisma.sql`${status}::"TicketStatus"`))})`,
     ];
     if (filters.requesterId) where.push(Prisma.sql`t."requesterId" = ${filters.requesterId}`);

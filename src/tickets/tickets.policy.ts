@@ -1,7 +1,7 @@
 // Who may see and do what with a ticket. Lists and loads are scoped with ticketScopeFor() in SQL,
 // so what a user cannot see is simply not found (404); what they see but cannot do is a 403/409.
 import type { SessionUser } from '../auth/session-user.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { TicketStatus } from '../generated/prisma/enums.js';
 import {
   availableActions,
@@ -47,6 +47,27 @@ export function ticketScopeFor(actor: Actor, options: { bin?: boolean } = {}): P
       return actor.isOrgManager && actor.organizationId !== null
         ? { ...deleted, OR: [{ requesterId: actor.id }, { organizationId: actor.organizationId }] }
         : { ...deleted, requesterId: actor.id };
+  }
+}
+
+/**
+ * The same rule as ticketScopeFor(), as SQL on the alias `t`, for the statements written by hand
+ * (lists, search). Keep the two side by side: they must always agree.
+ */
+export function ticketScopeSql(actor: Actor): Prisma.Sql {
+  switch (actor.role) {
+    case 'ADMIN':
+    case 'SUPPORT':
+      return Prisma.sql`t."deletedAt" IS NULL`;
+    case 'TECHNICIAN':
+      return Prisma.sql`t."deletedAt" IS NULL AND (
+        t."assigneeId" = ${actor.id}
+        OR EXISTS (SELECT 1 FROM "TicketAssigneeHistory" h WHERE h."ticketId" = t."id" AND h."userId" = ${actor.id})
+        OR t."departmentId" IN (SELECT ud."departmentId" FROM "UserDepartment" ud WHERE ud."userId" = ${actor.id}))`;
+    case 'CLIENT':
+      return actor.isOrgManager && actor.organizationId !== null
+        ? Prisma.sql`t."deletedAt" IS NULL AND (t."requesterId" = ${actor.id} OR t."organizationId" = ${actor.organizationId})`
+        : Prisma.sql`t."deletedAt" IS NULL AND t."requesterId" = ${actor.id}`;
   }
 }
 
