@@ -15,7 +15,7 @@ import { formatTicketNumber, parseTicketNumber, ticketPath as ticketUrl } from '
 import { buildTicketPage } from './ticket-page.view.js';
 import { myTicketsSearchFilters, queueSearchFilters } from './ticket-search.js';
 import { priorities, ticketStatuses } from './ticket-statuses.js';
-import { canActForClients, canCreateTicket, mayTakeAction } from './tickets.policy.js';
+import { canActForClients, canCreateTicket } from './tickets.policy.js';
 import {
   actionSchemas,
   ZComment,
@@ -24,6 +24,7 @@ import {
   ZProperties,
   ZQueueFilters,
 } from './tickets.schema.js';
+import { assertMayTakeAction } from './transition-ticket.js';
 
 function numberParam(req: Request): number {
   const number = parseTicketNumber(req.params.number);
@@ -95,16 +96,8 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
     const action = req.params.action;
     if (!isTicketAction(action)) throw notFound();
     const page = await ticketPage(req, number);
-    if (!page.actions.includes(action)) {
-      const check = mayTakeAction(me(req), page.ticket, action, await ctx.settings.get());
-      if (!check.ok && check.reason === 'not_your_role')
-        throw new AppError('FORBIDDEN', 'tickets.errors.forbiddenAction', { params: { action } });
-      if (!check.ok && check.reason === 'reopen_window')
-        throw new AppError('CONFLICT', 'tickets.errors.reopenWindow', {
-          params: { days: (await ctx.settings.get()).reopenWindowDays },
-        });
-      throw new AppError('CONFLICT', 'tickets.errors.notAllowedInState', { params: { action } });
-    }
+    // Refused exactly as the POST would be (the page offers exactly what this allows).
+    assertMayTakeAction(me(req), page.ticket, action, await ctx.settings.get());
     res.render('tickets/action', { ...page, action });
   });
   // ── end of the ticket page block ─────────────────────────────────────────────────────────────

@@ -22,7 +22,7 @@ import {
   validated,
   withStoredFiles,
 } from './ticket-writes.js';
-import { type Actor, mayTakeAction } from './tickets.policy.js';
+import { type Actor, mayTakeAction, type PolicyTicket } from './tickets.policy.js';
 
 /** A transition checked and worked out, ready to be written (possibly inside another use case's transaction). */
 export type TransitionPlan = {
@@ -33,6 +33,27 @@ export type TransitionPlan = {
   effects: Effects;
   now: Date;
 };
+
+/**
+ * The table's and its guards' answer, as the error a refused action gets: 403 not your role, 409
+ * not in this state or past the reopen window. The action's own page (no JavaScript) asks it too.
+ */
+export function assertMayTakeAction(
+  actor: Actor | SystemActor,
+  ticket: PolicyTicket,
+  action: TicketAction,
+  rules: { reopenWindowDays: number },
+): void {
+  const check = mayTakeAction(actor, ticket, action, rules);
+  if (check.ok) return;
+  if (check.reason === 'not_your_role') {
+    throw new AppError('FORBIDDEN', 'tickets.errors.forbiddenAction', { params: { action } });
+  }
+  if (check.reason === 'reopen_window') {
+    throw new AppError('CONFLICT', 'tickets.errors.reopenWindow', { params: { days: rules.reopenWindowDays } });
+  }
+  throw new AppError('CONFLICT', 'tickets.errors.notAllowedInState', { params: { action, status: ticket.status } });
+}
 
 /** Checks the table, its guards and the input against the database; writes nothing. */
 export async function planTransition<A extends TicketAction>(
@@ -45,17 +66,7 @@ export async function planTransition<A extends TicketAction>(
   // A form from a page that is no longer current is stale, whatever the action: the fresh page
   // (re-rendered with the message) shows what may be done now.
   if (input.version !== ticket.version) throw stale();
-  const rules = await lifecycleRules(deps.settings);
-  const check = mayTakeAction(actor, ticket, action, rules);
-  if (!check.ok) {
-    if (check.reason === 'not_your_role') {
-      throw new AppError('FORBIDDEN', 'tickets.errors.forbiddenAction', { params: { action } });
-    }
-    if (check.reason === 'reopen_window') {
-      throw new AppError('CONFLICT', 'tickets.errors.reopenWindow', { params: { days: rules.reopenWindowDays } });
-    }
-    throw new AppError('CONFLICT', 'tickets.errors.notAllowedInState', { params: { action, status: ticket.status } });
-  }
+  assertMayTakeAction(actor, ticket, action, await lifecycleRules(deps.settings));
   const now = new Date();
   const record = lifecycle[action] as unknown as (typeof lifecycle)['start'];
   const effects = await validated(() =>
