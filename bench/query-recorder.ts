@@ -1,4 +1,4 @@
-// Counts the SQL statements this process sends (bench scripts that run the app in-process: the
+// Counts the SQL statements this process sends (tests, and bench scripts that run the app in-process: the
 // outbox drain, the search plans), by wrapping pg's Client.prototype.query: every pg.Pool query
 // goes through a pool client, so each statement is seen exactly once, whatever path it took.
 import pg from 'pg';

@@ -1,10 +1,11 @@
 // SQL statements per page: a handful, and never growing with the data (comments on a ticket, rows in
 // a list). Counted over real requests, once the per-process copies of reference data are warm.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LoggedQuery } from '../../bench/query-log.js';
+import { installQueryLog, recordQueries } from '../../bench/query-recorder.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
 import { type Agent, createTestApp, loginAs, type TestApp } from '../helpers/app.js';
 import { createDepartment, createUser } from '../helpers/factories.js';
-import { installQueryLog, type LoggedQuery, recordQueries } from '../helpers/query-log.js';
 import { ticketPath } from '../helpers/tickets.js';
 
 let t: TestApp;

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeQuery, isCacheRefresh } from '../../bench/query-log.js';
+import { installQueryLog, recordQueries } from '../../bench/query-recorder.js';
 import { createLocalStorage } from '../../src/attachments/storage.js';
 import { INBOUND_REJECTED_TOPIC } from '../../src/inbound/inbound-emails.js';
 import { createAppMailWorker } from '../../src/mail-worker.js';
@@ -17,7 +18,6 @@ import type { Actor } from '../../src/tickets/tickets.policy.js';
 import type { TicketsService } from '../../src/tickets/tickets.service.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createDepartment, createUser } from '../helpers/factories.js';
-import { installQueryLog, recordQueries } from '../helpers/query-log.js';
 import { startTestSmtp, type TestSmtp } from '../helpers/smtp.js';
 
 let t: TestApp;
