@@ -173,7 +173,7 @@ export function buildTicketPage(detail: Detail, actor: TicketPageActor, extras: 
     initials: c.author ? initialsOf(c.author.name) : '·',
     avatarClass: c.author ? avatarClassOf(c.author.id) : 'avatar-system',
     isInternal: c.isInternal,
-    isStaffAuthor: c.author !== null && c.author.role !== 'CLIENT',
+    isStaffAuthor: c.author !== null && isStaff(c.author),
     isProposal: proposals.has(c.id),
     /** Only the latest proposal of a ticket awaiting validation is still pending. */
     isPendingProposal: c.id === lastProposal && ticket.status === 'PENDING_VALIDATION',

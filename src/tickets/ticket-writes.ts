@@ -6,7 +6,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { TicketStatus } from '../generated/prisma/enums.js';
 import { AppError, notFound, validationError } from '../lib/errors.js';
 import type { SettingsService } from '../settings/settings.service.js';
-import type { TicketChangeHooks, Tx } from './ticket-changes.js';
+import type { FieldChange, TicketChangeHooks, Tx } from './ticket-changes.js';
 import { LookupError, type Lookups } from './ticket-lifecycle.js';
 import { type Actor, ticketScopeFor } from './tickets.policy.js';
 
@@ -147,6 +147,15 @@ export async function attachFiles(
       sha256: file.sha256,
     })),
   });
+}
+
+type Classification = { categoryId: number | null; priority: string; departmentId: number | null };
+
+/** Which of category, priority and department a new classification changes (for history and subscribers). */
+export function classificationChanges(current: Classification, next: Classification): FieldChange[] {
+  return (['categoryId', 'priority', 'departmentId'] as const)
+    .filter((field) => current[field] !== next[field])
+    .map((field) => ({ field, from: current[field], to: next[field] }));
 }
 
 /** Validates a choice made on a form against the database (active rows only). */

@@ -9,6 +9,7 @@ import { type ActionInput, type Effects, lifecycle, type TicketAction } from './
 import { queueRankOf, urgencyOf } from './ticket-statuses.js';
 import {
   attachFiles,
+  classificationChanges,
   compareAndSet,
   createLookups,
   type LoadedTicket,
@@ -96,12 +97,7 @@ export async function applyTransition(
 
   if (effects.classification) {
     const next = effects.classification;
-    const compare = (field: FieldChange['field'], from: string | number | null, value: string | number | null) => {
-      if (from !== value) fields.push({ field, from, to: value });
-    };
-    compare('categoryId', ticket.categoryId, next.categoryId);
-    compare('priority', ticket.priority, next.priority);
-    compare('departmentId', ticket.departmentId, next.departmentId);
+    fields.push(...classificationChanges(ticket, next));
     Object.assign(data, {
       categoryId: next.categoryId,
       departmentId: next.departmentId,

@@ -6,6 +6,7 @@ import { AppError, forbidden, validationError } from '../lib/errors.js';
 import type { FieldChange, Tx } from './ticket-changes.js';
 import { isFinal, urgencyOf } from './ticket-statuses.js';
 import {
+  classificationChanges,
   compareAndSet,
   createLookups,
   type LoadedTicket,
@@ -22,20 +23,14 @@ import { applyTransition, planTransition, type TransitionPlan } from './transiti
 export function createUpdateProperties(deps: TicketDeps) {
   const { prisma } = deps;
 
-  async function classificationChanges(actor: Actor, ticket: LoadedTicket, input: TProperties) {
+  /** The classification edits, checked against the database (active category and department). */
+  async function checkedChanges(actor: Actor, ticket: LoadedTicket, input: TProperties) {
     const look = createLookups(prisma, actor);
     await validated(async () => {
       if (input.categoryId !== null) await look.category(input.categoryId);
       await look.department(input.departmentId);
     });
-    const fields: FieldChange[] = [];
-    const compare = (field: FieldChange['field'], from: string | number | null, to: string | number | null) => {
-      if (from !== to) fields.push({ field, from, to });
-    };
-    compare('categoryId', ticket.categoryId, input.categoryId);
-    compare('priority', ticket.priority, input.priority);
-    compare('departmentId', ticket.departmentId, input.departmentId);
-    return fields;
+    return classificationChanges(ticket, input);
   }
 
   async function writeClassification(
@@ -83,35 +78,32 @@ export function createUpdateProperties(deps: TicketDeps) {
 
     const technicianId = input.technicianId ?? null;
     const rules = await lifecycleRules(deps.settings);
+    const changesTechnician = technicianId !== null && technicianId !== ticket.assigneeId;
+    // Assigning sets category, priority and department itself (and records each change).
+    const assigns = changesTechnician && mayTakeAction(actor, ticket, 'assign', rules).ok;
+    const fields = assigns ? [] : await checkedChanges(actor, ticket, input);
     let plan: TransitionPlan | null = null;
-    let classifyFirst = true;
-    if (technicianId !== null && technicianId !== ticket.assigneeId) {
-      if (mayTakeAction(actor, ticket, 'assign', rules).ok) {
-        // Assigning sets category, priority and department itself (and records each change).
-        if (input.categoryId === null) throw validationError({ categoryId: { key: 'validation.required' } });
-        plan = await planTransition(deps, actor, ticket, 'assign', {
-          version: ticket.version,
-          categoryId: input.categoryId,
-          priority: input.priority,
-          technicianId,
-          departmentId: input.departmentId,
-        });
-        classifyFirst = false;
-      } else if (mayTakeAction(actor, ticket, 'reassign', rules).ok) {
-        if (!input.reason) throw validationError({ reason: { key: 'validation.required' } });
-        // Planned as of the version the classification edit (if any) leaves behind.
-        const fields = await classificationChanges(actor, ticket, input);
-        const after = fields.length > 0 ? { ...ticket, version: ticket.version + 1 } : ticket;
-        plan = await planTransition(deps, actor, after, 'reassign', {
-          version: after.version,
-          technicianId,
-          reason: input.reason,
-        });
-      } else {
-        throw validationError({ technicianId: { key: 'validation.invalidChoice' } });
-      }
+    if (changesTechnician && assigns) {
+      if (input.categoryId === null) throw validationError({ categoryId: { key: 'validation.required' } });
+      plan = await planTransition(deps, actor, ticket, 'assign', {
+        version: ticket.version,
+        categoryId: input.categoryId,
+        priority: input.priority,
+        technicianId,
+        departmentId: input.departmentId,
+      });
+    } else if (changesTechnician && mayTakeAction(actor, ticket, 'reassign', rules).ok) {
+      if (!input.reason) throw validationError({ reason: { key: 'validation.required' } });
+      // Planned as of the version the classification edit (if any) leaves behind.
+      const after = fields.length > 0 ? { ...ticket, version: ticket.version + 1 } : ticket;
+      plan = await planTransition(deps, actor, after, 'reassign', {
+        version: after.version,
+        technicianId,
+        reason: input.reason,
+      });
+    } else if (changesTechnician) {
+      throw validationError({ technicianId: { key: 'validation.invalidChoice' } });
     }
-    const fields = classifyFirst ? await classificationChanges(actor, ticket, input) : [];
     if (!plan && fields.length === 0) return;
     await prisma.$transaction(async (tx) => {
       if (fields.length > 0) await writeClassification(tx, actor, ticket, input, fields);
