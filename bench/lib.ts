@@ -108,8 +108,11 @@ export async function startProcess(options: {
   readyPath?: string;
   /** false: plain node on compiled JavaScript (tsx's loader alone takes about 70 MiB). */
   tsx?: boolean;
+  /** Flags for node itself, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
+  nodeArgs?: string[];
 }): Promise<Proc> {
   const args = [
+    ...(options.nodeArgs ?? []),
     ...(options.tsx === false ? [] : ['--import', 'tsx']),
     ...(options.preload ?? []).flatMap((p) => ['--import', p]),
     options.script,

@@ -12,6 +12,8 @@ export type SessionUser = {
   isOrgManager: boolean;
   isDemo: boolean;
   sessionEpoch: number;
+  /** Unread notifications (capped), when read in the same statement as the session. */
+  unreadCount?: number;
 };
 
 export const sessionUserSelect = {

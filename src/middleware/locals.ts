@@ -54,7 +54,7 @@ export function localsMiddleware(ctx: AppContext) {
       initialsOf,
       avatarClassOf,
       showDemoBanner: await demoDataExists(ctx.db.prisma),
-      unreadCount: user ? await inApp.unreadCount(user.id) : 0,
+      unreadCount: user ? (user.unreadCount ?? (await inApp.unreadCount(user.id))) : 0,
       errors: {},
       values: {},
       ...createFormatters(req.lang, timeZone),

@@ -3,11 +3,16 @@ import type { NextFunction, Request, Response } from 'express';
 import session from 'express-session';
 import type { SessionUser } from '../auth/session-user.js';
 import type { AppContext } from '../context.js';
+import { UNREAD_CAP } from '../notifications/inapp.service.js';
 
 export const sessionCookieName = 'centinela.sid';
 
 /** A signed-in user as read together with the session (null: the session names nobody, or no row). */
 export type SessionUserRow = SessionUser & { isActive: boolean };
+
+// The bell's count rides on the same statement (capped like InAppNotifications.unreadCount()).
+const unreadColumn = `CASE WHEN u."id" IS NULL THEN 0 ELSE (SELECT count(*)::int FROM (
+    SELECT 1 FROM "Notification" n WHERE n."userId" = u."id" AND n."readAt" IS NULL LIMIT ${UNREAD_CAP}) unread) END AS "unreadCount"`;
 
 /** A session is re-stamped in the database at most this often (the cookie rolls on every response). */
 const TOUCH_EVERY_MS = 60_000;
@@ -18,8 +23,9 @@ const userColumns = `u."id", u."email", u."name", u."role"::text AS "role", u."l
 
 /**
  * connect-pg-simple, with two changes that take statements off every page:
- * - the session and its user are read in ONE statement (a join on the id the session names), and
- *   the user is handed to passport's deserializer, which no longer queries the database;
+ * - the session, its user and the user's unread notification count are read in ONE statement (a
+ *   join on the id the session names), and the user is handed to passport's deserializer, which
+ *   no longer queries the database;
  * - an unchanged session's expiry is written at most once a minute per process, not on every
  *   request (the 8-hour rolling lifetime loses at most a minute).
  */
@@ -34,7 +40,7 @@ function createSessionStore(ctx: AppContext) {
 
   class SessionStore extends PgStore {
     override get(sid: string, fn: (error: unknown, sess?: session.SessionData | null) => void): void {
-      const sql = `SELECT s."sess", ${userColumns}
+      const sql = `SELECT s."sess", ${userColumns}, ${unreadColumn}
         FROM "session" s
         LEFT JOIN "User" u ON u."id" = CASE WHEN s."sess" #>> '{passport,user,id}' ~ '^[0-9]{1,9}$'
                                             THEN (s."sess" #>> '{passport,user,id}')::int END

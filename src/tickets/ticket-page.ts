@@ -15,7 +15,7 @@ import {
   canManageBin,
   canSeeInternal,
   commentRights,
-  ticketScopeFor,
+  ticketScopeSql,
 } from './tickets.policy.js';
 
 type HeaderRow = {
@@ -83,6 +83,27 @@ type EventRow = {
   createdAt: Date;
   actorName: string | null;
 };
+
+type AttachmentRow = {
+  id: number;
+  commentId: number | null;
+  originalName: string;
+  size: number;
+  mimeType: string;
+  isInternal: boolean;
+  createdAt: Date;
+};
+
+/** A json_agg column: parsed by the driver, or its text when a driver leaves JSON as a string. */
+function jsonRows<T>(value: unknown): T[] {
+  return (typeof value === 'string' ? JSON.parse(value) : (value ?? [])) as T[];
+}
+
+/** Timestamps inside JSON lose their type: `timestamp(3)` columns hold UTC, written without a zone. */
+function utcDate(value: Date | string): Date {
+  if (value instanceof Date) return value;
+  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value}Z`);
+}
 
 /** Named, not `t.*`: a wide column added later (a search vector) must not ride along on every page. */
 const ticketColumns = Prisma.raw(
@@ -167,19 +188,33 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
 
   return {
     async detail(actor: Actor, number: number) {
-      // The ticket and everything named beside it, in one statement; the same scope as every load.
-      const scoped = await prisma.ticket.findFirst({
-        where: { AND: [ticketScopeFor(actor), { number }] },
-        select: { id: true },
-      });
-      if (!scoped) throw notFound();
-      const [rows, comments, attachments, events, settings] = await Promise.all([
-        prisma.$queryRaw<HeaderRow[]>`
+      // The ticket and everything shown beside it (comments, attachments, history) in ONE
+      // statement, under the same scope as every load: a page costs one round trip to the
+      // database whatever the number of comments. The lists come back as JSON arrays.
+      const [rows, settings] = await Promise.all([
+        prisma.$queryRaw<(HeaderRow & { comments: unknown; attachments: unknown; events: unknown })[]>`
           SELECT ${ticketColumns}, c."name" AS "categoryName", d."name" AS "departmentName",
                  o."name" AS "organizationName", o."address" AS "organizationAddress", o."phone" AS "organizationPhone",
                  r."name" AS "requesterName", r."email" AS "requesterEmail", r."phone" AS "requesterPhone",
                  a."name" AS "assigneeName", cb."name" AS "createdByName", cb."role"::text AS "createdByRole",
-                 dup."number" AS "duplicateOfNumber"
+                 dup."number" AS "duplicateOfNumber",
+                 (SELECT coalesce(json_agg(x ORDER BY x."createdAt", x."id"), '[]')
+                    FROM (SELECT cm."id", cm."body", cm."isInternal", cm."createdAt",
+                                 u."id" AS "authorId", u."name" AS "authorName", u."role"::text AS "authorRole"
+                            FROM "Comment" cm LEFT JOIN "User" u ON u."id" = cm."authorId"
+                           WHERE cm."ticketId" = t."id" ${staffOnly(actor, Prisma.sql`AND cm."isInternal" = false`)}) x
+                 ) AS "comments",
+                 (SELECT coalesce(json_agg(x ORDER BY x."id"), '[]')
+                    FROM (SELECT f."id", f."commentId", f."originalName", f."size", f."mimeType", f."isInternal", f."createdAt"
+                            FROM "Attachment" f
+                           WHERE f."ticketId" = t."id" ${staffOnly(actor, Prisma.sql`AND f."isInternal" = false`)}) x
+                 ) AS "attachments",
+                 (SELECT coalesce(json_agg(x ORDER BY x."createdAt", x."id"), '[]')
+                    FROM (SELECT e."id", e."type", e."action", e."from", e."to", e."data", e."isInternal", e."createdAt",
+                                 u."name" AS "actorName"
+                            FROM "TicketEvent" e LEFT JOIN "User" u ON u."id" = e."actorId"
+                           WHERE e."ticketId" = t."id" ${staffOnly(actor, Prisma.sql`AND e."isInternal" = false`)}) x
+                 ) AS "events"
           FROM "Ticket" t
           LEFT JOIN "Category" c ON c."id" = t."categoryId"
           LEFT JOIN "Department" d ON d."id" = t."departmentId"
@@ -188,48 +223,29 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
           LEFT JOIN "User" a ON a."id" = t."assigneeId"
           JOIN "User" cb ON cb."id" = t."createdById"
           LEFT JOIN "Ticket" dup ON dup."id" = t."duplicateOfId"
-          WHERE t."id" = ${scoped.id}`,
-        prisma.$queryRaw<CommentRow[]>`
-          SELECT cm."id", cm."body", cm."isInternal", cm."createdAt",
-                 u."id" AS "authorId", u."name" AS "authorName", u."role"::text AS "authorRole"
-          FROM "Comment" cm LEFT JOIN "User" u ON u."id" = cm."authorId"
-          WHERE cm."ticketId" = ${scoped.id} ${staffOnly(actor, Prisma.sql`AND cm."isInternal" = false`)}
-          ORDER BY cm."createdAt", cm."id"`,
-        prisma.attachment.findMany({
-          where: { ticketId: scoped.id, ...(canSeeInternal(actor) ? {} : { isInternal: false }) },
-          orderBy: { id: 'asc' },
-          select: {
-            id: true,
-            commentId: true,
-            originalName: true,
-            size: true,
-            mimeType: true,
-            isInternal: true,
-            createdAt: true,
-          },
-        }),
-        prisma.$queryRaw<EventRow[]>`
-          SELECT e."id", e."type", e."action", e."from", e."to", e."data", e."isInternal", e."createdAt",
-                 u."name" AS "actorName"
-          FROM "TicketEvent" e LEFT JOIN "User" u ON u."id" = e."actorId"
-          WHERE e."ticketId" = ${scoped.id} ${staffOnly(actor, Prisma.sql`AND e."isInternal" = false`)}
-          ORDER BY e."createdAt", e."id"`,
+          WHERE t."number" = ${number} AND ${ticketScopeSql(actor)}`,
         deps.settings.get(),
       ]);
       const row = rows[0];
       if (!row) throw notFound();
-      const ticket = toTicket(row);
+      const { comments, attachments, events, ...header } = row;
+      const ticket = toTicket(header);
       const rule = { reopenWindowDays: settings.reopenWindowDays };
       return {
         ticket,
-        comments: comments.map(({ authorId, authorName, authorRole, ...comment }) => ({
+        comments: jsonRows<CommentRow>(comments).map(({ authorId, authorName, authorRole, ...comment }) => ({
           ...comment,
+          createdAt: utcDate(comment.createdAt),
           author: authorId === null ? null : { id: authorId, name: authorName ?? '', role: authorRole as Role },
         })),
-        attachments,
-        events: events.map(({ actorName, id, ...event }) => ({
+        attachments: jsonRows<AttachmentRow>(attachments).map((file) => ({
+          ...file,
+          createdAt: utcDate(file.createdAt),
+        })),
+        events: jsonRows<EventRow>(events).map(({ actorName, id, ...event }) => ({
           ...event,
           id: BigInt(id),
+          createdAt: utcDate(event.createdAt),
           actor: actorName === null ? null : { name: actorName },
         })),
         actions: allowedActions(actor, ticket, rule),
