@@ -4,6 +4,7 @@
 // and technician, drives PROFILE_PATHS for PROFILE_SECONDS each with autocannon, stops the app
 // (the profile is written on exit) and prints the top self-time functions.
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -56,7 +57,7 @@ async function prepare() {
 }
 
 type Answers = {
-  requests: { average: number };
+  requests: { average: number; total: number };
   latency: { p50: number };
   throughput: { average: number };
   non2xx: number;
@@ -100,6 +101,54 @@ for (const [role, email] of Object.entries(who)) {
   await login(client, email, password);
   cookies[role] = client.cookieHeader();
 }
+const minimalPort = await freePort();
+const minimal = await startProcess({
+  name: 'minimal page',
+  script: 'bench/minimal-page.ts',
+  port: minimalPort,
+  env: { NODE_ENV: 'production', PORT: String(minimalPort), BENCH_MINIMAL_DATABASE_URL: url },
+});
+const yardstick = makeClient(minimalPort);
+await yardstick.request('POST', '/login');
+const probeDb = new pg.Pool({ connectionString: url, max: 1 });
+
+/** CPU seconds used so far by a process (utime + stime), 0 when it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+async function backendPids(): Promise<number[]> {
+  const { rows } = await probeDb.query<{ pid: number }>(
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  );
+  return rows.map((r) => r.pid);
+}
+/** Requests per second and CPU milliseconds per request: the Node process and its PostgreSQL backends. */
+async function measure(pid: number, target: string, cookie: string) {
+  const before = new Map((await backendPids()).map((b) => [b, cpuSeconds(b)]));
+  const node0 = cpuSeconds(pid);
+  const result = (await autocannon({
+    url: target,
+    connections: 16,
+    duration: seconds,
+    headers: { cookie },
+  })) as unknown as Answers;
+  const node = cpuSeconds(pid) - node0;
+  let db = 0;
+  for (const b of await backendPids()) db += cpuSeconds(b) - (before.get(b) ?? 0);
+  const n = Math.max(1, result.requests.total);
+  return { result, nodeMs: (1000 * node) / n, dbMs: (1000 * db) / n };
+}
+const minimalCost = async () => measure(minimal.pid, `http://127.0.0.1:${minimalPort}/`, yardstick.cookieHeader());
+let yard = await minimalCost();
+console.log(
+  `minimal page: ${yard.result.requests.average.toFixed(0)} req/s, CPU/request node ${yard.nodeMs.toFixed(2)} ms + db ${yard.dbMs.toFixed(2)} ms`,
+);
+
 for (const item of paths) {
   const [role, p] = item.split(':') as [string, string];
   const probe = await fetch(`http://127.0.0.1:${port}${p}`, {
@@ -109,17 +158,18 @@ for (const item of paths) {
   const html = await probe.text();
   await writeFile(path.join(dir, `${role}${p.replaceAll('/', '_')}.html`), html);
   if (probe.status !== 200) console.log(`${item}: status ${probe.status} ${probe.headers.get('location') ?? ''}`);
-  const result = (await autocannon({
-    url: `http://127.0.0.1:${port}${p}`,
-    connections: 16,
-    duration: seconds,
-    headers: { cookie: cookies[role] as string },
-  })) as unknown as Answers;
+  const { result, nodeMs, dbMs } = await measure(app.pid, `http://127.0.0.1:${port}${p}`, cookies[role] as string);
+  const after = await minimalCost();
+  const yardMs = (yard.nodeMs + yard.dbMs + after.nodeMs + after.dbMs) / 2;
+  yard = after;
   console.log(
-    `${item.padEnd(30)} ${result.requests.average.toFixed(0)} req/s  p50 ${result.latency.p50} ms  non2xx ${result.non2xx}  bytes/req ${Math.round(result.throughput.average / Math.max(1, result.requests.average))}`,
+    `${item.padEnd(30)} ${result.requests.average.toFixed(0)} req/s  p50 ${result.latency.p50} ms  non2xx ${result.non2xx}  ${html.length} B  ` +
+      `CPU/request node ${nodeMs.toFixed(2)} + db ${dbMs.toFixed(2)} ms → CPU share ${((100 * yardMs) / (nodeMs + dbMs)).toFixed(0)} %`,
   );
 }
 await app.stop();
+await minimal.stop();
+await probeDb.end();
 await new Promise((r) => setTimeout(r, 1000));
 const files = (await readdir(dir)).filter((f) => f.endsWith('.cpuprofile'));
 for (const f of files) {
