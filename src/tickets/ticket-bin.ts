@@ -17,17 +17,18 @@ export async function deleteTicketsInTx(tx: Tx, where: Prisma.TicketWhereInput):
     select: { id: true, attachments: { select: { storageKey: true } } },
   });
   if (found.length === 0) return [];
-  // Locked (in id order, like any two purges) before the counters, as every write does, and read
-  // again under the lock: a restore or transition committed meanwhile is what gets uncounted.
+  // Locked in id order (two purges at once wait for each other instead of deadlocking) and read
+  // again under the lock, so a restore or transition committed meanwhile is what gets uncounted.
   const doomed = await tx.$queryRaw<{ id: number; status: TicketStatus; assigneeId: number | null; live: boolean }[]>`
     SELECT "id", "status", "assigneeId", "deletedAt" IS NULL AS "live" FROM "Ticket"
     WHERE "id" IN (${Prisma.join(found.map((ticket) => ticket.id))}) ORDER BY "id" FOR UPDATE`;
   if (doomed.length === 0) return [];
   const ids = doomed.map((ticket) => ticket.id);
-  await moveCounters(tx, ...doomed.filter((ticket) => ticket.live).map((ticket) => ({ from: ticket, to: null })));
   await tx.outboxMessage.deleteMany({ where: { ticketId: { in: ids } } });
   await tx.notification.deleteMany({ where: { ticketId: { in: ids } } });
   await tx.ticket.updateMany({ where: { duplicateOfId: { in: ids } }, data: { duplicateOfId: null } });
+  // After the last ticket row this takes (its duplicates), like every write: tickets, then counters.
+  await moveCounters(tx, ...doomed.filter((ticket) => ticket.live).map((ticket) => ({ from: ticket, to: null })));
   await tx.ticket.deleteMany({ where: { id: { in: ids } } });
   return found
     .filter((ticket) => ids.includes(ticket.id))

@@ -2,7 +2,10 @@
 // in the work statuses), read from counters the writes keep. Driven through the real pages — assign,
 // reassign, start, hold, the client's reply, the proposal and its validation, close, reopen, cancel,
 // the bin — it must show, after every step, what counting the tickets afresh says.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listMigrationDirectories, migrationsDir } from '../../src/db/migrations.js';
 import { workStatuses } from '../../src/tickets/ticket-statuses.js';
 import { type Agent, createTestApp, csrfFrom, loginAs, type TestApp } from '../helpers/app.js';
 import { createDepartment, createUser } from '../helpers/factories.js';
@@ -192,5 +195,25 @@ describe("the technician picker's open loads", () => {
       where: { ticket: { number }, type: 'deleted' },
     });
     expect(events).toBe(1);
+  });
+
+  it("match what the migration's backfill computes from the tickets as they are now", async () => {
+    const { prisma } = t.db;
+    const dir = (await listMigrationDirectories()).find((d) => d.path.endsWith('_add_technician_loads'));
+    const sql = await readFile(path.join(migrationsDir, dir?.path ?? '', 'migration.sql'), 'utf8');
+    // The runner splits on every `;`: the backfill is the statement that fills the table.
+    const backfill = sql.split(';').find((statement) => statement.includes('INSERT INTO "TechnicianLoad"'));
+    expect(backfill).toBeDefined();
+    const kept = async () =>
+      Object.fromEntries(
+        (await prisma.technicianLoad.findMany({ where: { openCount: { not: 0 } } })).map((row) => [
+          row.userId,
+          row.openCount,
+        ]),
+      );
+    const byTheWrites = await kept();
+    expect(Object.keys(byTheWrites).length).toBeGreaterThan(0);
+    await prisma.$transaction([prisma.technicianLoad.deleteMany(), prisma.$executeRawUnsafe(backfill as string)]);
+    expect(await kept()).toEqual(byTheWrites);
   });
 });
