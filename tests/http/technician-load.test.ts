@@ -187,7 +187,10 @@ describe("the technician picker's open loads", () => {
           .send({ _csrf: token }),
       ),
     );
-    expect(clicks.map((res) => res.status)).toEqual([302, 302]);
+    // A click landing after the other committed finds no live ticket (404); one racing it is a no-op.
+    const statuses = clicks.map((res) => res.status);
+    expect(statuses).toContain(302);
+    expect(statuses.every((status) => status === 302 || status === 404)).toBe(true);
     const shown = await pickerLoads();
     expect(shown).toEqual(await countedLoads());
     expect(shown[tito]).toBe(before - 1);
