@@ -12,15 +12,16 @@
 //   PENDING_VALIDATION), ~3.6% being worked (ASSIGNED, IN_PROGRESS, ON_HOLD), ~0.7% RESOLVED;
 // - every ticket has its "created" event; every ticket past NEW has its last status change and
 //   a first public reply; 0.05% of the closed ones are in the bin (soft-deleted);
-// - queueRank and urgency come from queueRankOf() and urgencyOf(), the counters
-//   (TicketStatusCount) hold the real per-status counts of live tickets, and the number sequence
-//   continues after the last seeded ticket;
+// - queueRank and urgency come from queueRankOf() and urgencyOf(), the counters hold the real
+//   per-status counts of live tickets (TicketStatusCount) and each technician's live tickets in the
+//   work statuses (TechnicianLoad), and the number sequence continues after the last seeded ticket;
 // - two IN_PROGRESS tickets for the ticket-page scenarios: one with 200 comments (a third of them
 //   internal notes), 20 events and 6 attachments, one with 2 comments.
 import type pg from 'pg';
 import type { Database } from '../src/db/database.js';
 import type { TicketStatus } from '../src/generated/prisma/enums.js';
 import { priorities, queueRankOf, ticketStatuses, urgencyOf } from '../src/tickets/ticket-lifecycle.js';
+import { workStatuses } from '../src/tickets/ticket-statuses.js';
 import { ASCII, firstNames, lastNames } from './names.js';
 
 const ORGANIZATIONS = 50;
@@ -445,6 +446,14 @@ export async function seedTickets(
     await timed(timings, 'counters and sequence', async () => {
       await conn.query(`UPDATE "TicketStatusCount" c SET "count" =
         (SELECT count(*) FROM "Ticket" t WHERE t."status" = c."status" AND t."deletedAt" IS NULL)`);
+      await conn.query('DELETE FROM "TechnicianLoad"');
+      await conn.query(
+        `INSERT INTO "TechnicianLoad" ("userId", "openCount")
+         SELECT "assigneeId", count(*)::int FROM "Ticket"
+         WHERE "assigneeId" IS NOT NULL AND "deletedAt" IS NULL AND "status" = ANY($1::"TicketStatus"[])
+         GROUP BY "assigneeId"`,
+        [[...workStatuses]],
+      );
       await conn.query(
         `SELECT setval(pg_get_serial_sequence('"Ticket"', 'number'), (SELECT max("number") FROM "Ticket"))`,
       );

@@ -8,7 +8,7 @@ import { queueRankOf, type TicketPriority, urgencyOf } from './ticket-statuses.j
 import {
   attachFiles,
   createLookups,
-  moveCounts,
+  moveCounters,
   type TicketDeps,
   validated,
   withStoredFiles,
@@ -72,7 +72,7 @@ export function createCreateTicket(deps: TicketDeps) {
           select: { id: true, number: true },
         });
         await attachFiles(tx, ticket.id, actor.id, files, { isInternal: false });
-        await moveCounts(tx, null, 'NEW');
+        await moveCounters(tx, { from: null, to: { status: 'NEW', assigneeId: null } });
         await tx.ticketEvent.create({
           data: { ticketId: ticket.id, actorId: actor.id, type: 'created', to: 'NEW', data: { channel } },
         });

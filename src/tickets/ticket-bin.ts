@@ -1,33 +1,52 @@
 // The admin's bin: a ticket moved there disappears from every list and page (soft delete), can be
 // restored, or purged for good — each audited, each a "ticket changed".
-import type { Prisma } from '../generated/prisma/client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { TicketStatus } from '../generated/prisma/enums.js';
 import { forbidden, notFound } from '../lib/errors.js';
 import type { Tx } from './ticket-changes.js';
-import { loadScoped, moveCounts, type TicketDeps } from './ticket-writes.js';
+import { loadScoped, moveCounters, type TicketDeps } from './ticket-writes.js';
 import { type Actor, canManageBin } from './tickets.policy.js';
 
 /**
- * Deletes tickets for good inside the caller's transaction, keeping the status counters right.
+ * Deletes tickets for good inside the caller's transaction, keeping the counters right.
  * Returns the storage keys of their files, to remove once the transaction has committed.
  */
 export async function deleteTicketsInTx(tx: Tx, where: Prisma.TicketWhereInput): Promise<string[]> {
-  const doomed = await tx.ticket.findMany({
+  const found = await tx.ticket.findMany({
     where,
-    select: { id: true, status: true, deletedAt: true, attachments: { select: { storageKey: true } } },
+    select: { id: true, attachments: { select: { storageKey: true } } },
   });
+  if (found.length === 0) return [];
+  // Locked in id order (two purges at once wait for each other instead of deadlocking) and read
+  // again under the lock, so a restore or transition committed meanwhile is what gets uncounted.
+  const doomed = await tx.$queryRaw<{ id: number; status: TicketStatus; assigneeId: number | null; live: boolean }[]>`
+    SELECT "id", "status", "assigneeId", "deletedAt" IS NULL AS "live" FROM "Ticket"
+    WHERE "id" IN (${Prisma.join(found.map((ticket) => ticket.id))}) ORDER BY "id" FOR UPDATE`;
   if (doomed.length === 0) return [];
   const ids = doomed.map((ticket) => ticket.id);
-  const live = new Map<TicketStatus, number>();
-  for (const ticket of doomed) if (!ticket.deletedAt) live.set(ticket.status, (live.get(ticket.status) ?? 0) + 1);
-  for (const [status, count] of [...live].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    await moveCounts(tx, status, null, count);
-  }
   await tx.outboxMessage.deleteMany({ where: { ticketId: { in: ids } } });
   await tx.notification.deleteMany({ where: { ticketId: { in: ids } } });
   await tx.ticket.updateMany({ where: { duplicateOfId: { in: ids } }, data: { duplicateOfId: null } });
+  // After the last ticket row this takes (its duplicates), like every write: tickets, then counters.
+  await moveCounters(tx, ...doomed.filter((ticket) => ticket.live).map((ticket) => ({ from: ticket, to: null })));
   await tx.ticket.deleteMany({ where: { id: { in: ids } } });
-  return doomed.flatMap((ticket) => ticket.attachments.map((file) => file.storageKey));
+  return found
+    .filter((ticket) => ids.includes(ticket.id))
+    .flatMap((ticket) => ticket.attachments.map((file) => file.storageKey));
+}
+
+/**
+ * Moves a ticket into the bin (`binned`) or out of it, if it is not there already; returns what
+ * the counters count of it, read under the row lock the move took (a change committed meanwhile
+ * included), or null when someone else moved it first.
+ */
+async function moveBinState(tx: Tx, id: number, binned: { at: Date; by: number } | null) {
+  const moved = await tx.ticket.updateMany({
+    where: { id, deletedAt: binned ? null : { not: null } },
+    data: { deletedAt: binned?.at ?? null, deletedById: binned?.by ?? null, version: { increment: 1 } },
+  });
+  if (moved.count !== 1) return null;
+  return tx.ticket.findUniqueOrThrow({ where: { id }, select: { status: true, assigneeId: true } });
 }
 
 export function createTicketBin(deps: TicketDeps) {
@@ -50,18 +69,16 @@ export function createTicketBin(deps: TicketDeps) {
       if (!canManageBin(actor)) throw forbidden();
       const ticket = await loadScoped(prisma, actor, number);
       await prisma.$transaction(async (tx) => {
-        await tx.ticket.update({
-          where: { id: ticket.id },
-          data: { deletedAt: new Date(), deletedById: actor.id, version: { increment: 1 } },
-        });
-        await moveCounts(tx, ticket.status, null);
+        const state = await moveBinState(tx, ticket.id, { at: new Date(), by: actor.id });
+        if (!state) return; // binned meanwhile (a second click): nothing more to record
+        await moveCounters(tx, { from: state, to: null });
         await tx.ticketEvent.create({
           data: { ticketId: ticket.id, actorId: actor.id, type: 'deleted', isInternal: true },
         });
         await tx.auditLog.create({
           data: { actorId: actor.id, action: 'ticket.delete', entityType: 'ticket', entityId: String(ticket.number) },
         });
-        await deps.hooks.emit(tx, { ...base(ticket, actor), kind: 'deleted', status: ticket.status });
+        await deps.hooks.emit(tx, { ...base({ ...ticket, ...state }, actor), kind: 'deleted', status: state.status });
       });
     },
 
@@ -73,18 +90,16 @@ export function createTicketBin(deps: TicketDeps) {
       });
       if (!ticket) throw notFound();
       await prisma.$transaction(async (tx) => {
-        await tx.ticket.update({
-          where: { id: ticket.id },
-          data: { deletedAt: null, deletedById: null, version: { increment: 1 } },
-        });
-        await moveCounts(tx, null, ticket.status);
+        const state = await moveBinState(tx, ticket.id, null);
+        if (!state) return; // restored (or purged) meanwhile: nothing more to record
+        await moveCounters(tx, { from: null, to: state });
         await tx.ticketEvent.create({
           data: { ticketId: ticket.id, actorId: actor.id, type: 'restored', isInternal: true },
         });
         await tx.auditLog.create({
           data: { actorId: actor.id, action: 'ticket.restore', entityType: 'ticket', entityId: String(number) },
         });
-        await deps.hooks.emit(tx, { ...base(ticket, actor), kind: 'restored', status: ticket.status });
+        await deps.hooks.emit(tx, { ...base({ ...ticket, ...state }, actor), kind: 'restored', status: state.status });
       });
     },
 

@@ -5,7 +5,7 @@ import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import type { Channel, Priority, Role, TicketStatus } from '../generated/prisma/enums.js';
 import { forbidden, notFound } from '../lib/errors.js';
 import type { SettingsService } from '../settings/settings.service.js';
-import { isFinal, workStatuses } from './ticket-statuses.js';
+import { isFinal } from './ticket-statuses.js';
 import { loadScoped } from './ticket-writes.js';
 import {
   type Actor,
@@ -257,20 +257,23 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
 
     /**
      * Active technicians (from the reference copy) with their current open load, those of
-     * `departmentId` first: one statement for the loads.
+     * `departmentId` first: one statement, by primary key, over the counters the writes keep
+     * (moveCounters() in ticket-writes.ts) — never a count over the tickets.
      */
     async technicianOptions(
       departmentId: number | null,
       technicians: { id: number; name: string; isActive: boolean; departmentIds: number[] }[],
     ) {
-      const loads = await prisma.ticket.groupBy({
-        by: ['assigneeId'],
-        where: { deletedAt: null, status: { in: [...workStatuses] }, assigneeId: { not: null } },
-        _count: { _all: true },
-      });
-      const loadOf = new Map(loads.map((row) => [row.assigneeId, row._count._all]));
-      return technicians
-        .filter((tech) => tech.isActive)
+      const active = technicians.filter((tech) => tech.isActive);
+      const loads =
+        active.length === 0
+          ? []
+          : await prisma.technicianLoad.findMany({
+              where: { userId: { in: active.map((tech) => tech.id) } },
+              select: { userId: true, openCount: true },
+            });
+      const loadOf = new Map(loads.map((row) => [row.userId, row.openCount]));
+      return active
         .map((tech) => ({
           id: tech.id,
           name: tech.name,

@@ -1,5 +1,6 @@
-// What every ticket use case writes with: the scoped load, the version compare-and-set, the status
-// counters, files stored before the rows that point to them, and the lookups that validate a choice.
+// What every ticket use case writes with: the scoped load, the version compare-and-set, the counters
+// (per status, per technician), files stored before the rows that point to them, and the lookups
+// that validate a choice.
 import type { AttachmentStorage } from '../attachments/storage.js';
 import type { PreparedUpload } from '../attachments/upload.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
@@ -8,6 +9,7 @@ import { AppError, notFound, validationError } from '../lib/errors.js';
 import type { SettingsService } from '../settings/settings.service.js';
 import type { FieldChange, TicketChangeHooks, Tx } from './ticket-changes.js';
 import { LookupError, type Lookups } from './ticket-lifecycle.js';
+import { isInWork } from './ticket-statuses.js';
 import { type Actor, ticketScopeFor } from './tickets.policy.js';
 
 export type SystemActor = 'system';
@@ -93,18 +95,45 @@ export async function compareAndSet(
 }
 
 /**
- * Keeps the per-status counters right. Rows are always locked in one order: two opposite moves at
- * once (IN_PROGRESS → ON_HOLD on one ticket, ON_HOLD → IN_PROGRESS on another) would otherwise
- * deadlock.
+ * What the counters count of a ticket: its status and technician while it is live; null before it
+ * exists, while it is in the bin, and once it is purged.
  */
-export async function moveCounts(tx: Tx, from: TicketStatus | null, to: TicketStatus | null, by = 1) {
-  if (from === to) return;
-  const moves: { status: TicketStatus; by: number }[] = [];
-  if (from) moves.push({ status: from, by: -by });
-  if (to) moves.push({ status: to, by });
-  moves.sort((a, b) => (a.status < b.status ? -1 : 1));
-  for (const move of moves) {
-    await tx.ticketStatusCount.update({ where: { status: move.status }, data: { count: { increment: move.by } } });
+export type Counted = { status: TicketStatus; assigneeId: number | null } | null;
+
+/** The technician whose open load a ticket adds to: its assignee while it is live and in work. */
+export const loadHolderOf = (ticket: Counted): number | null =>
+  ticket !== null && ticket.assigneeId !== null && isInWork(ticket.status) ? ticket.assigneeId : null;
+
+/**
+ * Keeps the counters right for tickets going from one counted state to another: tickets per status
+ * (the queue's counts) and each technician's open load (the technician picker). Every write that
+ * changes a ticket's status, technician or bin state calls it, in its transaction, after locking
+ * the ticket. Counter rows are always locked in one order — statuses by name, then technicians by
+ * id: two opposite moves at once (IN_PROGRESS → ON_HOLD on one ticket, ON_HOLD → IN_PROGRESS on
+ * another; a reassignment from A to B beside one from B to A) would otherwise deadlock.
+ */
+export async function moveCounters(tx: Tx, ...moves: { from: Counted; to: Counted }[]): Promise<void> {
+  const byStatus = new Map<TicketStatus, number>();
+  const byTechnician = new Map<number, number>();
+  const add = <K>(tally: Map<K, number>, key: K | null | undefined, by: number) => {
+    if (key !== null && key !== undefined) tally.set(key, (tally.get(key) ?? 0) + by);
+  };
+  for (const { from, to } of moves) {
+    add(byStatus, from?.status, -1);
+    add(byStatus, to?.status, 1);
+    add(byTechnician, loadHolderOf(from), -1);
+    add(byTechnician, loadHolderOf(to), 1);
+  }
+  const changed = <K extends string | number>(tally: Map<K, number>) =>
+    [...tally].filter(([, by]) => by !== 0).sort(([a], [b]) => (a < b ? -1 : 1));
+  for (const [status, by] of changed(byStatus)) {
+    await tx.ticketStatusCount.update({ where: { status }, data: { count: { increment: by } } });
+  }
+  // A technician's row appears with their first ticket, hence the upsert (one statement, no race).
+  for (const [userId, by] of changed(byTechnician)) {
+    await tx.$executeRaw`
+      INSERT INTO "TechnicianLoad" ("userId", "openCount") VALUES (${userId}, ${by})
+      ON CONFLICT ("userId") DO UPDATE SET "openCount" = "TechnicianLoad"."openCount" + EXCLUDED."openCount"`;
   }
 }
 

@@ -15,7 +15,7 @@ import {
   type LoadedTicket,
   lifecycleRules,
   loadScoped,
-  moveCounts,
+  moveCounters,
   type StoredFile,
   type SystemActor,
   stale,
@@ -122,7 +122,9 @@ export async function applyTransition(
   }
 
   await compareAndSet(tx, ticket, data);
-  await moveCounts(tx, ticket.status, to);
+  // The state just written (the compare-and-set holds the row), as the counters count it.
+  const assigneeId = assignee?.id ?? ticket.assigneeId;
+  await moveCounters(tx, { from: ticket, to: { status: to, assigneeId } });
   if (assignee) {
     await tx.ticketAssigneeHistory.createMany({
       data: [{ ticketId: ticket.id, userId: assignee.id }],
@@ -190,7 +192,7 @@ export async function applyTransition(
     actorRole,
     at: now,
     requesterId: ticket.requesterId,
-    assigneeId: assignee?.id ?? ticket.assigneeId,
+    assigneeId,
     previousAssigneeId: ticket.assigneeId,
     action,
     from: ticket.status,

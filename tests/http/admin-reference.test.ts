@@ -484,13 +484,15 @@ describe('removing demo data once demo accounts have worked on tickets', () => {
         },
         [],
       );
-      await tickets.transitionTicket(demoSupport, realTicket, 'assign', {
-        version: 1,
-        categoryId: category.id,
-        priority: 'HIGH',
-        technicianId: demoTech.id,
-        departmentId: null,
-      });
+      for (const number of [realTicket, demoTicket]) {
+        await tickets.transitionTicket(demoSupport, number, 'assign', {
+          version: 1,
+          categoryId: category.id,
+          priority: 'HIGH',
+          technicianId: demoTech.id,
+          departmentId: null,
+        });
+      }
 
       await removeDemoData(prisma, realAdmin.id, async () => {});
 
@@ -505,6 +507,9 @@ describe('removing demo data once demo accounts have worked on tickets', () => {
       const counts = await prisma.ticketStatusCount.findMany();
       expect(counts.find((row) => row.status === 'NEW')?.count).toBe(0);
       expect(counts.find((row) => row.status === 'ASSIGNED')?.count).toBe(1);
+      // The demo technician's open load is the real ticket only (the picker reads this row).
+      const load = await prisma.technicianLoad.findUniqueOrThrow({ where: { userId: demoTech.id } });
+      expect(load.openCount).toBe(1);
     } finally {
       await own.close();
     }

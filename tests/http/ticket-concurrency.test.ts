@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLocalStorage } from '../../src/attachments/storage.js';
 import { createServices } from '../../src/services.js';
 import type { TicketAction } from '../../src/tickets/ticket-lifecycle.js';
+import { workStatuses } from '../../src/tickets/ticket-statuses.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
 import type { TicketsService } from '../../src/tickets/tickets.service.js';
 import { type Agent, createTestApp, csrfFrom, loginAs, type TestApp } from '../helpers/app.js';
@@ -83,16 +84,24 @@ async function stateOf(number: number) {
   return { ticket, events, outbox, comments };
 }
 
-/** The status counters must match the live tickets, status by status. */
+/** The counters must match the live tickets: status by status, and each technician's open load. */
 async function expectCountersConsistent() {
   const { prisma } = t.db;
-  const [counts, live] = await Promise.all([
+  const [counts, live, loads, work] = await Promise.all([
     prisma.ticketStatusCount.findMany(),
     prisma.ticket.groupBy({ by: ['status'], where: { deletedAt: null }, _count: { _all: true } }),
+    prisma.technicianLoad.findMany(),
+    prisma.ticket.groupBy({
+      by: ['assigneeId'],
+      where: { deletedAt: null, status: { in: [...workStatuses] }, assigneeId: { not: null } },
+      _count: { _all: true },
+    }),
   ]);
   for (const row of counts) {
     expect(row.count, row.status).toBe(live.find((l) => l.status === row.status)?._count._all ?? 0);
   }
+  const kept = Object.fromEntries(loads.filter((row) => row.openCount !== 0).map((row) => [row.userId, row.openCount]));
+  expect(kept).toEqual(Object.fromEntries(work.map((row) => [row.assigneeId, row._count._all])));
 }
 
 const post = (who: Who, number: number, action: string, fields: Record<string, string>) =>
@@ -277,6 +286,30 @@ describe('opposite transitions on different tickets at once', () => {
       ...resuming.map(async (number) =>
         service.transitionTicket(actors.tech, number, 'resume', { version: await versionIn(number) }),
       ),
+    ]);
+    expect(
+      results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
+    ).toEqual([]);
+    await expectCountersConsistent();
+  });
+});
+
+describe('opposite reassignments at once', () => {
+  it("never deadlock on the technicians' loads", async () => {
+    const assignTo = (technicianId: number): [Who, TicketAction, Record<string, unknown>][] => [
+      ['support', 'assign', { categoryId, priority: 'MEDIUM', technicianId, departmentId: null }],
+    ];
+    const toOther = await Promise.all([1, 2, 3, 4, 5, 6].map(() => ticketIn(assignTo(actors.tech.id))));
+    const toTech = await Promise.all([1, 2, 3, 4, 5, 6].map(() => ticketIn(assignTo(otherTechnicianId))));
+    const reassign = async (number: number, technicianId: number) =>
+      service.transitionTicket(actors.support, number, 'reassign', {
+        version: await versionIn(number),
+        technicianId,
+        reason: 'Cambio de turno.',
+      });
+    const results = await Promise.allSettled([
+      ...toOther.map((number) => reassign(number, otherTechnicianId)),
+      ...toTech.map((number) => reassign(number, actors.tech.id)),
     ]);
     expect(
       results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason)),
