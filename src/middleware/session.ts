@@ -45,7 +45,11 @@ function createSessionStore(ctx: AppContext) {
         LEFT JOIN "User" u ON u."id" = CASE WHEN s."sess" #>> '{passport,user,id}' ~ '^[0-9]{1,9}$'
                                             THEN (s."sess" #>> '{passport,user,id}')::int END
         WHERE s."sid" = $1 AND s."expire" >= to_timestamp($2)`;
-      ctx.db.pool.query(sql, [sid, Math.ceil(Date.now() / 1000)]).then(
+      const values = [sid, Math.ceil(Date.now() / 1000)];
+      // Prepared once per connection on a server (its plan is reused: parsing and planning were
+      // most of this statement's time); PGlite's single session gets it unnamed.
+      const query = ctx.db.isEmbedded ? { text: sql, values } : { name: 'session-with-user', text: sql, values };
+      ctx.db.pool.query(query).then(
         (result) => {
           const row = result.rows[0] as (Record<string, unknown> & { sess: unknown }) | undefined;
           if (!row) return fn(null, null);
