@@ -80,7 +80,7 @@ export async function prepareFirstRun(options: {
         '',
         'No administrator yet. Create the first one at:',
         `  ${baseUrl}/setup   with the one-time setup token: ${token}`,
-        '(A new token is issued at each start until the administrator exists.)',
+        '(Each start prints a new token; those printed by the last starts keep working until the administrator exists.)',
         '',
       ].join('\n'),
     );
