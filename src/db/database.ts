@@ -25,6 +25,7 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value) => {
 });
 
 const names = new Map<string, string>();
+const textSearch = /tsquery|similarity|<%|%>|ILIKE|LIKE/i;
 /**
  * Statements are prepared once per connection and reused by name, so PostgreSQL parses and plans
  * each text once instead of on every request (planning was most of a page's database time, and
@@ -32,6 +33,9 @@ const names = new Map<string, string>();
  * Texts vary only with the length of IN lists, so the set stays small; a full map starts over.
  */
 function preparedName(query: { sql: string }): string {
+  // A text search's best plan depends on its words (a rare word: the index; a common one: the
+  // newest rows first), which a plan reused for every word cannot know: planned each time.
+  if (textSearch.test(query.sql)) return undefined as unknown as string;
   let name = names.get(query.sql);
   if (!name) {
     name = `p${createHash('sha1').update(query.sql).digest('base64url')}`;
