@@ -2,6 +2,7 @@
 // languages and accents, comments, ranking, safe highlights, ticket numbers, typos and fragments,
 // keyset pages, and above all who may find what.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { candidateLimit } from '../../src/tickets/ticket-search.js';
 import { type Agent, createTestApp, loginAs, type TestApp } from '../helpers/app.js';
 import { createDepartment, createOrganization, createUser } from '../helpers/factories.js';
 
@@ -174,7 +175,7 @@ describe('pages', () => {
   it('walks every result once with the "more results" link, and says when results are limited', async () => {
     const base = Date.now() - 3_600_000;
     await t.db.prisma.ticket.createMany({
-      data: Array.from({ length: 310 }, (_, i) => ({
+      data: Array.from({ length: candidateLimit + 10 }, (_, i) => ({
         subject: `Paginado de prueba ${i}`,
         description: i % 2 ? 'Texto paginado.' : 'Otro texto.',
         requesterId: ids.clientBId,
@@ -192,8 +193,8 @@ describe('pages', () => {
       res = await support.get(`/queue?${query.replace(/&amp;/g, '&')}`);
       expect(res.status).toBe(200);
     }
-    expect(seen.length).toBe(300);
-    expect(new Set(seen).size).toBe(300);
+    expect(seen.length).toBe(candidateLimit);
+    expect(new Set(seen).size).toBe(candidateLimit);
   });
 });
 
