@@ -38,8 +38,11 @@ export const searchPageSize = 25;
 const probeRows = 1_000;
 /** At most this many of the newest tickets in scope are walked for a common word (~1 µs each). */
 const walkRows = 10_000;
-/** Words of the subjects a typo or fragment may stand for, at most. */
+/** Words of the subjects a typo or fragment may stand for, at most, per word of the query. */
 const similarWordLimit = 20;
+/** The words of a query looked up as typos or fragments (at most five, three letters or more). */
+const similarWordsOf = (text: string) =>
+  [...new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u))].filter((word) => [...word].length >= 3).slice(0, 5);
 
 /** Filters a list adds to its search (all optional; the actor's scope always applies). */
 export type SearchFilters = {
@@ -318,19 +321,18 @@ export function createTicketSearch(ctx: AppContext) {
           JOIN (SELECT "id" FROM w_matched ORDER BY "createdAt" DESC, "id" DESC LIMIT ${candidateLimit}) c USING ("id")`);
     }
     if (withSimilar) {
-      // The query's words (accents and case folded, three letters or more: trigrams need them),
-      // each matched against the subjects' words by fragment or by word similarity (pg_trgm's
-      // `<%`, threshold set per connection in db/database.ts), most similar first.
-      ctes.push(Prisma.sql`similar_words AS (
-        SELECT d."word" FROM (
-          SELECT w FROM unnest(tsvector_to_array(to_tsvector('simple'::regconfig, public.search_fold(${text})))) AS w
-           WHERE length(w) >= 3) q
-          JOIN LATERAL (
-            SELECT sw."word", word_similarity(q.w, sw."word") AS sim FROM "SearchWord" sw
-             WHERE sw."word" LIKE '%' || q.w || '%' OR q.w <% sw."word") d ON TRUE
-         ORDER BY d.sim DESC LIMIT ${similarWordLimit})`);
+      // Each word of the query (three letters or more: trigrams need them) stands for the words of
+      // the subjects that contain it (a fragment) or are similar to it (pg_trgm's `<%`, threshold
+      // set per connection in db/database.ts), the most similar first. A ticket must match every
+      // word of the query that way, as a subject had to resemble the whole query before.
+      const parts = similarWordsOf(text).map(
+        (word) => Prisma.sql`(SELECT ${tsQuery(Prisma.sql`string_agg(x."word", ' or ')`)} FROM (
+          SELECT sw."word" FROM "SearchWord" sw
+           WHERE sw."word" LIKE '%' || public.search_fold(${word}) || '%' OR public.search_fold(${word}) <% sw."word"
+           ORDER BY word_similarity(public.search_fold(${word}), sw."word") DESC LIMIT ${similarWordLimit}) x)`,
+      );
       ctes.push(Prisma.sql`similar_query AS (
-        SELECT coalesce(${tsQuery(Prisma.sql`(SELECT string_agg("word", ' or ') FROM similar_words)`)}, ''::tsquery) AS "q")`);
+        SELECT coalesce(${parts.length ? Prisma.join(parts, ' && ') : Prisma.sql`NULL::tsquery`}, ''::tsquery) AS "q")`);
       const gate = withWords ? Prisma.sql`NOT EXISTS (SELECT 1 FROM w_matched) AND ` : Prisma.empty;
       ctes.push(candidatesSql('s', where, columns, similarMatch, Prisma.sql`${gate}numnode(${sq}) > 0`));
       ranked.push(Prisma.sql`
