@@ -8,6 +8,7 @@
 // seeded with bench/seed-tickets.ts (BENCH_TICKETS, default 1,000,000) plus a comment volume of
 // our own: one more public reply per ticket and an internal note on every third, so that comment
 // search reads a table the size of a real one. BENCH_SEARCH_DROP=1 drops it at the end.
+// BENCH_SEARCH_ONLY=<text> runs only the cases whose "<actor> <query>" label contains it.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import pg from 'pg';
@@ -28,6 +29,8 @@ if (!serverUrl) {
 }
 const name = process.env.BENCH_SEARCH_DB || 'centinela_search_bench';
 const total = Number(process.env.BENCH_TICKETS || 1_000_000);
+/** Only the cases whose "<actor> <query>" label contains this (e.g. "client (busiest) rare"). */
+const only = process.env.BENCH_SEARCH_ONLY;
 const target = new URL(serverUrl);
 target.pathname = `/${name}`;
 
@@ -143,6 +146,7 @@ async function main() {
   const rows: string[] = [];
   for (const [who, actor] of actors) {
     for (const [label, q] of queries) {
+      if (only && !`${who} ${label}`.includes(only)) continue;
       const times: number[] = [];
       let result: Awaited<ReturnType<typeof search.searchTickets>> | undefined;
       for (let i = 0; i < 5; i++) {

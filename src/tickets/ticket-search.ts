@@ -13,10 +13,10 @@
 //   ranked (subject, then description, then comments) and paged with a keyset on (score, id). The
 //   page says when the limit was reached.
 // - How those candidates are found depends on how common the word is, which is only known by
-//   looking: the newest `probeRows` tickets in scope are read first. A word found there is common
-//   enough to walk the newest tickets (at most `walkRows`) until the candidates are full. A word
-//   not found there, or too rare to fill the candidates within the walk, is looked up in the GIN
-//   indexes, which is cheap precisely because it is rare. (Left to the planner's statistics, an
+//   looking: the newest `probeRows` tickets in scope are read first. A word matching enough of
+//   them to fill the candidates within `walkRows` is walked for: the newest tickets in scope are
+//   read until the candidates are full. A rarer word (or one that did not fill them after all) is
+//   looked up in the GIN indexes, which is cheap precisely because it is rare. (Left to the planner's statistics, an
 //   absent word taken for a common one walked every ticket: seconds.) The bound assumes words are
 //   spread over time: a word common only in old tickets costs the GIN lookup of all its matches.
 // - Visibility is part of the statement: the scope of ticketScopeFor() in SQL, and the internal
@@ -29,7 +29,7 @@ import { decodeCursor, encodeCursor } from '../lib/pagination.js';
 import { parseTicketNumber } from './ticket-number.js';
 import { openStatuses } from './ticket-statuses.js';
 import { dayStart } from './tickets.lists.js';
-import { type Actor, canSeeInternal, ticketScopeSql } from './tickets.policy.js';
+import { type Actor, canSeeInternal, ticketScopePartsSql, ticketScopeSql } from './tickets.policy.js';
 import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 
 export const candidateLimit = 100;
@@ -241,32 +241,49 @@ export function createTicketSearch(ctx: AppContext) {
    */
   function candidatesSql(
     p: 'w' | 's',
-    where: Prisma.Sql,
+    scope: { where: Prisma.Sql; parts: Prisma.Sql[] },
     columns: Prisma.Sql,
     match: (alias: Prisma.Sql) => Prisma.Sql,
     live: Prisma.Sql,
   ): Prisma.Sql {
-    const newest = (rows: number) => Prisma.sql`(
-      SELECT ${columns} FROM "Ticket" t WHERE ${where}
-       ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${rows}) s`;
+    const newestOf = (where: Prisma.Sql, rows: number) => Prisma.sql`
+      SELECT ${columns} FROM "Ticket" t WHERE ${where} ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${rows}`;
+    // The newest tickets in scope; a scope in several parts merges each part's own newest.
+    const newest = (rows: number) =>
+      scope.parts.length === 1
+        ? Prisma.sql`(${newestOf(scope.parts[0] as Prisma.Sql, rows)}) s`
+        : Prisma.sql`(SELECT * FROM (${Prisma.join(
+            scope.parts.map((part) => Prisma.sql`(${newestOf(part, rows)})`),
+            ' UNION ALL ',
+          )}) u ORDER BY "createdAt" DESC, "id" DESC LIMIT ${rows}) s`;
     const probe = Prisma.raw(`${p}_probe`);
     const walk = Prisma.raw(`${p}_walk`);
     const indexed = Prisma.raw(`${p}_indexed`);
     const matched = Prisma.raw(`${p}_matched`);
+    // Matches among the newest `probeRows` (counted up to `enough`): at that density the walk of
+    // `walkRows` is expected to fill the candidates, below it the GIN lookup is the cheaper one.
+    // The GIN lookup reads the matches, then keeps those in scope (OFFSET 0 stops PostgreSQL
+    // from AND-ing in a bitmap of the whole scope, e.g. 170,000 tickets of an organization: 60 ms
+    // for what a rare word's few hundred matches tell at once).
+    const enough = Math.ceil((candidateLimit * probeRows) / walkRows);
+    const common = Prisma.sql`(SELECT "n" FROM ${probe}) >= ${enough}`;
     return Prisma.sql`
       ${probe} AS MATERIALIZED (
-        SELECT 1 FROM ${newest(probeRows)} WHERE ${live} AND ${match(Prisma.sql`s`)} LIMIT 1),
+        SELECT count(*) AS "n" FROM (
+          SELECT 1 FROM ${newest(probeRows)} WHERE ${live} AND ${match(Prisma.sql`s`)} LIMIT ${enough}) x),
       ${walk} AS MATERIALIZED (
         SELECT s."id", s."createdAt" FROM ${newest(walkRows)} WHERE ${match(Prisma.sql`s`)} LIMIT ${candidateLimit + 1}),
       ${indexed} AS MATERIALIZED (
-        SELECT t."id", t."createdAt" FROM "Ticket" t WHERE ${live} AND ${match(Prisma.sql`t`)} AND ${where}),
+        SELECT t."id", t."createdAt" FROM (
+          SELECT * FROM "Ticket" t WHERE ${live} AND ${match(Prisma.sql`t`)} OFFSET 0) t
+         WHERE ${scope.where}),
       ${matched} AS (
         SELECT "id", "createdAt" FROM ${walk}
-         WHERE EXISTS (SELECT 1 FROM ${probe}) AND (SELECT count(*) FROM ${walk}) > ${candidateLimit}
+         WHERE ${common} AND (SELECT count(*) FROM ${walk}) > ${candidateLimit}
         UNION ALL
         SELECT "id", "createdAt" FROM (
           SELECT "id", "createdAt" FROM ${indexed} ORDER BY "createdAt" DESC, "id" DESC LIMIT ${candidateLimit + 1}) i
-         WHERE ${live} AND (NOT EXISTS (SELECT 1 FROM ${probe}) OR (SELECT count(*) FROM ${walk}) <= ${candidateLimit}))`;
+         WHERE ${live} AND (NOT ${common} OR (SELECT count(*) FROM ${walk}) <= ${candidateLimit}))`;
   }
 
   /**
@@ -284,7 +301,11 @@ export function createTicketSearch(ctx: AppContext) {
       const jumpTo = await visibleNumber(actor, text);
       if (jumpTo !== undefined) return { jumpTo };
     }
-    const where = Prisma.join([ticketScopeSql(actor), ...filterSql(options.filters ?? {})], ' AND ');
+    const filters = filterSql(options.filters ?? {});
+    const scope = {
+      where: Prisma.join([ticketScopeSql(actor), ...filters], ' AND '),
+      parts: ticketScopePartsSql(actor).map((part) => Prisma.join([part, ...filters], ' AND ')),
+    };
     const staff = canSeeInternal(actor);
     const columns = staff
       ? Prisma.sql`t."id", t."createdAt", t."searchVector", t."commentsVector", t."notesVector"`
@@ -308,7 +329,7 @@ export function createTicketSearch(ctx: AppContext) {
       // Computed once (a CTE read as an InitPlan), and opaque to the planner, whose estimate for
       // it would otherwise pick plans for us (see candidatesSql).
       ctes.push(Prisma.sql`words_query AS (SELECT ${tsQuery(text)} AS "q")`);
-      ctes.push(candidatesSql('w', where, columns, wordsMatch, Prisma.sql`numnode(${wq}) > 0`));
+      ctes.push(candidatesSql('w', scope, columns, wordsMatch, Prisma.sql`numnode(${wq}) > 0`));
       // A subject match always outranks a description-only one, which outranks a comment-only one
       // (score 0), then ts_rank (normalised to 0..1) orders within each.
       ranked.push(Prisma.sql`
@@ -334,7 +355,7 @@ export function createTicketSearch(ctx: AppContext) {
       ctes.push(Prisma.sql`similar_query AS (
         SELECT coalesce(${parts.length ? Prisma.join(parts, ' && ') : Prisma.sql`NULL::tsquery`}, ''::tsquery) AS "q")`);
       const gate = withWords ? Prisma.sql`NOT EXISTS (SELECT 1 FROM w_matched) AND ` : Prisma.empty;
-      ctes.push(candidatesSql('s', where, columns, similarMatch, Prisma.sql`${gate}numnode(${sq}) > 0`));
+      ctes.push(candidatesSql('s', scope, columns, similarMatch, Prisma.sql`${gate}numnode(${sq}) > 0`));
       ranked.push(Prisma.sql`
         SELECT 'similar' AS "mode", t."id",
                round(word_similarity(public.search_fold(${text}), public.search_fold(t."subject")) * 1000000)::int AS "score",
