@@ -35,7 +35,7 @@ import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 export const candidateLimit = 100;
 export const searchPageSize = 25;
 /** The newest tickets in scope read to tell a common word (walk on) from a rare one (GIN lookup). */
-const probeRows = 1_000;
+const probeRows = 500;
 /** At most this many of the newest tickets in scope are walked for a common word (~1 µs each). */
 const walkRows = 10_000;
 /** Words of the subjects a typo or fragment may stand for, at most, per word of the query. */
