@@ -257,6 +257,33 @@ describe('who finds what', () => {
     expect(all.sort()).toEqual([inDept.number, assigned.number, elsewhere.number, past.number].sort());
   });
 
+  it("a client never finds another's ticket when the word is common enough to be walked for", async () => {
+    // More matches in the client's scope than the search ranks: it reads their newest tickets
+    // instead of the index, and the other client's newer ticket must stay out of it.
+    const base = Date.now() - 7_200_000;
+    await t.db.prisma.ticket.createMany({
+      data: Array.from({ length: candidateLimit + 5 }, (_, i) => ({
+        subject: `Baliza intermitente ${i}`,
+        description: 'Sin más detalles.',
+        requesterId: ids.clientAId,
+        createdById: ids.clientAId,
+        createdAt: new Date(base + i * 1000),
+      })),
+    });
+    const others = await ticket({ subject: 'Baliza intermitente ajena', requesterId: ids.clientBId });
+    const seen: number[] = [];
+    let res = await search(clientA, '/tickets', 'baliza');
+    for (let pages = 0; pages < 10; pages++) {
+      seen.push(...listed(res.text));
+      const query = /rel="next" href="\?([^"]+)"/.exec(res.text)?.[1];
+      if (!query) break;
+      res = await clientA.get(`/tickets?${query.replace(/&amp;/g, '&')}`);
+    }
+    expect(seen).toHaveLength(candidateLimit);
+    expect(seen).not.toContain(others.number);
+    expect(listed((await search(clientB, '/tickets', 'baliza')).text)).toEqual([others.number]);
+  });
+
   it('nobody finds a ticket in the bin, by words, typo or number', async () => {
     const deleted = await ticket({ subject: 'Interfono descompuesto en la entrada' });
     await t.db.prisma.ticket.update({
