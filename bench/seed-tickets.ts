@@ -234,7 +234,7 @@ SELECT DISTINCT w FROM "Ticket" t,
        unnest(tsvector_to_array(to_tsvector('simple'::regconfig, public.search_fold(t."subject")))) AS w
  WHERE length(w) >= 3
 ON CONFLICT DO NOTHING`;
-const commentWords = `
+export const commentWords = `
 UPDATE "Ticket" t SET "commentsVector" = w."commentsVector", "notesVector" = w."notesVector"
   FROM (SELECT "ticketId",
                CASE WHEN bool_or(NOT "isInternal") THEN public.search_vector(
