@@ -1,38 +1,48 @@
 // Ticket search for every list (support's queue, a client's tickets, a technician's work):
 // PostgreSQL full text over subject, description and the comments the actor may read, in Spanish,
-// English and Portuguese with accents ignored, then trigram matching on the subject for typos and
-// fragments. The columns, configurations and indexes come from the add_ticket_search migration.
+// English and Portuguese with accents ignored; when the words find nothing, the typo or fragment
+// is looked up among the words of all subjects (trigrams) and the words found are searched in
+// subjects. Columns, configurations, indexes and the rules that keep them: the add_ticket_search
+// and search_ticket_comment_words migrations.
 //
-// Designed for a million tickets: ranking every match of a common word would read thousands of
-// rows, so the candidates are the most recent `candidateLimit` matching tickets (PostgreSQL picks
-// between walking the (createdAt, id) index with the match as a filter, quick when the word is
-// common, and a GIN bitmap, quick when it is rare), and only those are ranked and paged with a
-// keyset on (score, id). The page says when the limit was reached. Visibility is part of the same
-// statement: the scope of ticketScopeFor() in SQL, and internal notes only for staff.
+// Designed for a million tickets, in ONE statement per search (plus one for a ticket number):
+// - Each ticket row carries its own words and those of its comments (public replies apart from
+//   internal notes), so a search reads tickets only, never the Comment table.
+// - Ranking every match of a common word would read tens of thousands of rows, so the candidates
+//   are the most recent `candidateLimit` matching tickets in the actor's scope, and only those are
+//   ranked (subject, then description, then comments) and paged with a keyset on (score, id). The
+//   page says when the limit was reached.
+// - How those candidates are found depends on how common the word is, which is only known by
+//   looking: the newest `probeRows` tickets in scope are read first. A word matching enough of
+//   them to fill the candidates within `walkRows` is walked for: the newest tickets in scope are
+//   read until the candidates are full. A rarer word (or one that did not fill them after all) is
+//   looked up in the GIN indexes, which is cheap precisely because it is rare. (Left to the planner's statistics, an
+//   absent word taken for a common one walked every ticket: seconds.) The bound assumes words are
+//   spread over time: a word common only in old tickets costs the GIN lookup of all its matches.
+// - Visibility is part of the statement: the scope of ticketScopeFor() in SQL, and the internal
+//   notes' words only for staff.
+// - Snippets (ts_headline) are computed for the rows of the page only.
 import type { AppContext } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Priority, TicketStatus } from '../generated/prisma/enums.js';
-import { escapeLike } from '../lib/like.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
 import { parseTicketNumber } from './ticket-number.js';
 import { openStatuses } from './ticket-statuses.js';
 import { dayStart } from './tickets.lists.js';
-import { type Actor, canSeeInternal, ticketScopeSql } from './tickets.policy.js';
+import { type Actor, canSeeInternal, ticketScopePartsSql, ticketScopeSql } from './tickets.policy.js';
 import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 
-export const candidateLimit = 300;
+export const candidateLimit = 100;
 export const searchPageSize = 25;
-/** Tickets in scope walked first for a word (the newest); enough to fill the candidates when it is common. */
-const recentTickets = 10_000;
-/** Comments read first for a word (the newest); enough to fill the candidates when it is common. */
-const recentComments = 50_000;
-/**
- * Trigrams come from runs of letters and digits: without a run of three, the trigram index has
- * nothing to look up and would be read whole (and such fragments match most subjects anyway).
- */
-const hasTrigram = (text: string) => /[\p{L}\p{N}]{3,}/u.test(text);
-/** pg_trgm's default (0.6) misses common typos such as "camra" for "cámaras" (0.5). */
-const wordSimilarityThreshold = 0.45;
+/** The newest tickets in scope read to tell a common word (walk on) from a rare one (GIN lookup). */
+const probeRows = 500;
+/** At most this many of the newest tickets in scope are walked for a common word (~1 µs each). */
+const walkRows = 10_000;
+/** Words of the subjects a typo or fragment may stand for, at most, per word of the query. */
+const similarWordLimit = 20;
+/** The words of a query looked up as typos or fragments (at most five, three letters or more). */
+const similarWordsOf = (text: string) =>
+  [...new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u))].filter((word) => [...word].length >= 3).slice(0, 5);
 
 /** Filters a list adds to its search (all optional; the actor's scope always applies). */
 export type SearchFilters = {
@@ -196,17 +206,18 @@ function filterSql(filters: SearchFilters): Prisma.Sql[] {
 }
 
 /** The three languages' queries OR'd: a word stemmed by any of them matches. */
-const tsQuery = (text: string) =>
+const tsQuery = (text: string | Prisma.Sql) =>
   Prisma.sql`(websearch_to_tsquery('public.es_unaccent', ${text})
     || websearch_to_tsquery('public.en_unaccent', ${text})
     || websearch_to_tsquery('public.pt_unaccent', ${text}))`;
 
-type Ranked = { id: number; score: number; matched: bigint | number };
-type DisplayRow = Omit<SearchRow, 'subject' | 'snippet' | 'snippetFromComment' | 'score'> & {
+type ResultRow = Omit<SearchRow, 'subject' | 'snippet' | 'score'> & {
+  mode: Mode;
+  score: number;
+  matched: number;
   subject: string;
   subjectMarked: string | null;
   snippetMarked: string | null;
-  snippetFromComment: boolean;
 };
 
 export function createTicketSearch(ctx: AppContext) {
@@ -222,163 +233,57 @@ export function createTicketSearch(ctx: AppContext) {
   }
 
   /**
-   * Tickets matched through a readable comment, as a fixed list of ids. Never left to a plan that
-   * walks the tickets newest first probing each one's comments: when the statistics take a word
-   * for common and it is absent from comments, that walk reads every ticket (measured: 15 s at
-   * 1M tickets). The comments' GIN index is read on its own (a materialized CTE), first over the
-   * most recent `recentComments` comments, which holds enough matches for a common word, and
-   * over all of them only when it does not, that is when the word is rare in comments, so the
-   * second read is small too. A client's or technician's search (narrow scope) lets PostgreSQL
-   * start from their tickets when that is cheaper.
+   * The CTEs `<p>_matched`: the newest `candidateLimit` + 1 tickets in scope matching `match`
+   * (a condition on the row alias given), found by a bounded walk or the GIN indexes (see the
+   * top of this file). `live` gates the whole lookup (an empty query reads nothing). Each CTE is
+   * read only when the one before it asks: PostgreSQL evaluates these uncorrelated subqueries on
+   * first use, and a gate that is false skips its branch entirely.
    */
-  async function ticketsByComments(actor: Actor, q: Prisma.Sql, where: Prisma.Sql): Promise<number[]> {
-    const readable = canSeeInternal(actor) ? Prisma.sql`TRUE` : Prisma.sql`c."isInternal" = false`;
-    const [{ max } = { max: null }] = await prisma.$queryRaw<
-      { max: number | null }[]
-    >`SELECT max("id") AS max FROM "Comment"`;
-    if (max === null) return [];
-    const byRange = async (from: number) => {
-      const rows = await prisma.$queryRaw<{ id: number }[]>`
-        WITH hits AS MATERIALIZED (
-          SELECT DISTINCT c."ticketId" AS id FROM "Comment" c
-           WHERE c."searchVector" @@ ${q} AND ${readable} AND c."id" > ${from})
-        SELECT t."id" FROM "Ticket" t JOIN hits ON hits.id = t."id"
-         WHERE ${where}
-         ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${candidateLimit + 1}`;
-      return rows.map((row) => row.id);
-    };
-    const recent = await byRange(Math.max(0, max - recentComments));
-    if (recent.length > candidateLimit || max <= recentComments) return recent;
-    if (actor.role === 'SUPPORT' || actor.role === 'ADMIN') return byRange(0);
-    const rows = await prisma.$queryRaw<{ id: number }[]>`
-      SELECT t."id" FROM "Ticket" t
-       WHERE ${where} AND t."id" IN (SELECT c."ticketId" FROM "Comment" c WHERE c."searchVector" @@ ${q} AND ${readable})
-       ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${candidateLimit + 1}`;
-    return rows.map((row) => row.id);
-  }
-
-  /**
-   * Tickets matched by their own words, newest first, as a fixed list of ids. Not one statement
-   * left to the planner: with LIMIT it walks the (createdAt, id) index filtering on the words, and
-   * when the statistics take a rare or absent word for a common one that walk reads every ticket
-   * (measured: 7-9 s at 1M). So the walk is bounded to the newest `recentTickets` in scope, where
-   * a common word fills the candidates, and only a word rarer than that is looked up in the GIN
-   * index on its own (a materialized CTE), which is then cheap because the word is rare.
-   */
-  async function ticketsByOwnWords(q: Prisma.Sql, where: Prisma.Sql): Promise<number[]> {
-    const recent = await prisma.$queryRaw<{ id: number }[]>`
-      SELECT s."id" FROM (
-        SELECT t."id", t."createdAt", t."searchVector" FROM "Ticket" t WHERE ${where}
-         ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${recentTickets}) s
-       WHERE s."searchVector" @@ ${q}
-       ORDER BY s."createdAt" DESC, s."id" DESC LIMIT ${candidateLimit + 1}`;
-    if (recent.length > candidateLimit) return recent.map((row) => row.id);
-    const rows = await prisma.$queryRaw<{ id: number }[]>`
-      WITH hits AS MATERIALIZED (
-        SELECT t."id", t."createdAt" FROM "Ticket" t WHERE t."searchVector" @@ ${q} AND ${where})
-      SELECT "id" FROM hits ORDER BY "createdAt" DESC, "id" DESC LIMIT ${candidateLimit + 1}`;
-    return rows.map((row) => row.id);
-  }
-
-  /** Full text: the most recent matching tickets by their own words or a readable comment's, ranked. */
-  async function rankByWords(
-    actor: Actor,
-    query: string,
-    where: Prisma.Sql,
-    after: SearchCursor | undefined,
-  ): Promise<Ranked[]> {
-    const q = tsQuery(query);
-    const ids = [...new Set([...(await ticketsByOwnWords(q, where)), ...(await ticketsByComments(actor, q, where))])];
-    if (ids.length === 0) return [];
-    const keyset = after ? Prisma.sql`(score, id) < (${after.score}, ${after.id})` : Prisma.sql`TRUE`;
-    // Each source gives one id past the limit so that `matched` tells whether there were more; a
-    // subject match always outranks a description-only one, which outranks a comment-only one
-    // (score 0), then ts_rank (normalised to 0..1) orders within each.
-    return prisma.$queryRaw<Ranked[]>`
-      WITH matched AS (
-        SELECT t."id", t."createdAt" FROM "Ticket" t WHERE t."id" IN (${Prisma.join(ids)})
-      ),
-      candidates AS (
-        SELECT "id" FROM matched ORDER BY "createdAt" DESC, "id" DESC LIMIT ${candidateLimit}
-      ),
-      scored AS (
-        SELECT t."id",
-               (CASE WHEN ts_filter(t."searchVector", '{a}') @@ ${q} THEN 2000000
-                     WHEN t."searchVector" @@ ${q} THEN 1000000 ELSE 0 END
-                + round(ts_rank(t."searchVector", ${q}, 32) * 999999))::int AS score
-          FROM "Ticket" t JOIN candidates USING ("id")
-      )
-      SELECT id, score, (SELECT count(*) FROM matched) AS matched
-        FROM scored WHERE ${keyset}
-       ORDER BY score DESC, id DESC LIMIT ${searchPageSize + 1}`;
-  }
-
-  /** Trigrams on the subject (accents and case folded): typos ("camra") and fragments ("grabad"). */
-  async function rankBySimilarity(
-    query: string,
-    where: Prisma.Sql,
-    after: SearchCursor | undefined,
-  ): Promise<Ranked[]> {
-    const keyset = after ? Prisma.sql`(score, id) < (${after.score}, ${after.id})` : Prisma.sql`TRUE`;
-    const folded = Prisma.sql`public.search_fold(${query})`;
-    const pattern = Prisma.sql`('%' || public.search_fold(${escapeLike(query)}) || '%')`;
-    // The threshold of `<%` is a setting; SET LOCAL keeps it to this transaction.
-    return prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT set_config('pg_trgm.word_similarity_threshold', ${String(wordSimilarityThreshold)}, true)`;
-      return tx.$queryRaw<Ranked[]>`
-        WITH matched AS (
-          SELECT t."id", t."subject" FROM "Ticket" t
-           WHERE (public.search_fold(t."subject") LIKE ${pattern} OR ${folded} <% public.search_fold(t."subject"))
-             AND ${where}
-           ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${candidateLimit + 1}
-        ),
-        scored AS (
-          SELECT "id", round(word_similarity(${folded}, public.search_fold("subject")) * 1000000)::int AS score
-            FROM (SELECT * FROM matched LIMIT ${candidateLimit}) m
-        )
-        SELECT id, score, (SELECT count(*) FROM matched) AS matched
-          FROM scored WHERE ${keyset}
-         ORDER BY score DESC, id DESC LIMIT ${searchPageSize + 1}`;
-    });
-  }
-
-  /** What the lists show, for one page only (ts_headline is costly: never over all candidates). */
-  async function pageRows(actor: Actor, query: string, ids: number[], mode: Mode): Promise<DisplayRow[]> {
-    if (ids.length === 0) return [];
-    const readable = canSeeInternal(actor) ? Prisma.sql`TRUE` : Prisma.sql`c."isInternal" = false`;
-    const snippetOptions = 'MaxWords=30, MinWords=12, MaxFragments=2';
-    const marked =
-      mode === 'words'
-        ? Prisma.sql`public.search_headline(t."subject", ${query}, 'HighlightAll=true') AS "subjectMarked",
-            public.search_headline(
-              CASE WHEN ts_filter(t."searchVector", '{b}') @@ ${tsQuery(query)} OR hit."body" IS NULL
-                   THEN t."description" ELSE hit."body" END,
-              ${query}, ${snippetOptions}) AS "snippetMarked",
-            (hit."body" IS NOT NULL AND NOT ts_filter(t."searchVector", '{b}') @@ ${tsQuery(query)}) AS "snippetFromComment"`
-        : Prisma.sql`NULL AS "subjectMarked",
-            left(translate(t."description", chr(1) || chr(2), ''), 240) AS "snippetMarked",
-            false AS "snippetFromComment"`;
-    // The comment quoted is the newest one the actor may read that matches (the same rule as the
-    // search itself, so an internal note is never quoted to a client).
-    const comment =
-      mode === 'words'
-        ? Prisma.sql`LEFT JOIN LATERAL (
-            SELECT c."body" FROM "Comment" c
-             WHERE c."ticketId" = t."id" AND c."searchVector" @@ ${tsQuery(query)} AND ${readable}
-             ORDER BY c."id" DESC LIMIT 1) hit ON NOT (t."searchVector" @@ ${tsQuery(query)})`
-        : Prisma.empty;
-    const rows = await prisma.$queryRaw<DisplayRow[]>`
-      SELECT t."id", t."number", t."subject", t."status"::text AS "status", t."priority"::text AS "priority",
-             t."createdAt", r."name" AS "requesterName", o."name" AS "organizationName",
-             cat."name" AS "categoryName", a."name" AS "assigneeName", ${marked}
-        FROM "Ticket" t
-        JOIN "User" r ON r."id" = t."requesterId"
-        LEFT JOIN "Organization" o ON o."id" = t."organizationId"
-        LEFT JOIN "Category" cat ON cat."id" = t."categoryId"
-        LEFT JOIN "User" a ON a."id" = t."assigneeId"
-        ${comment}
-       WHERE t."id" IN (${Prisma.join(ids)})`;
-    return rows;
+  function candidatesSql(
+    p: 'w' | 's',
+    scope: { where: Prisma.Sql; parts: Prisma.Sql[] },
+    columns: Prisma.Sql,
+    match: (alias: Prisma.Sql) => Prisma.Sql,
+    live: Prisma.Sql,
+  ): Prisma.Sql {
+    const newestOf = (where: Prisma.Sql, rows: number) => Prisma.sql`
+      SELECT ${columns} FROM "Ticket" t WHERE ${where} ORDER BY t."createdAt" DESC, t."id" DESC LIMIT ${rows}`;
+    // The newest tickets in scope; a scope in several parts merges each part's own newest.
+    const newest = (rows: number) =>
+      scope.parts.length === 1
+        ? Prisma.sql`(${newestOf(scope.parts[0] as Prisma.Sql, rows)}) s`
+        : Prisma.sql`(SELECT * FROM (${Prisma.join(
+            scope.parts.map((part) => Prisma.sql`(${newestOf(part, rows)})`),
+            ' UNION ALL ',
+          )}) u ORDER BY "createdAt" DESC, "id" DESC LIMIT ${rows}) s`;
+    const probe = Prisma.raw(`${p}_probe`);
+    const walk = Prisma.raw(`${p}_walk`);
+    const indexed = Prisma.raw(`${p}_indexed`);
+    const matched = Prisma.raw(`${p}_matched`);
+    // Matches among the newest `probeRows` (counted up to `enough`): at that density the walk of
+    // `walkRows` is expected to fill the candidates, below it the GIN lookup is the cheaper one.
+    // The GIN lookup reads the matches, then keeps those in scope (OFFSET 0 stops PostgreSQL
+    // from AND-ing in a bitmap of the whole scope, e.g. 170,000 tickets of an organization: 60 ms
+    // for what a rare word's few hundred matches tell at once).
+    const enough = Math.ceil((candidateLimit * probeRows) / walkRows);
+    const common = Prisma.sql`(SELECT "n" FROM ${probe}) >= ${enough}`;
+    return Prisma.sql`
+      ${probe} AS MATERIALIZED (
+        SELECT count(*) AS "n" FROM (
+          SELECT 1 FROM ${newest(probeRows)} WHERE ${live} AND ${match(Prisma.sql`s`)} LIMIT ${enough}) x),
+      ${walk} AS MATERIALIZED (
+        SELECT s."id", s."createdAt" FROM ${newest(walkRows)} WHERE ${match(Prisma.sql`s`)} LIMIT ${candidateLimit + 1}),
+      ${indexed} AS MATERIALIZED (
+        SELECT t."id", t."createdAt" FROM (
+          SELECT * FROM "Ticket" t WHERE ${live} AND ${match(Prisma.sql`t`)} OFFSET 0) t
+         WHERE ${scope.where}),
+      ${matched} AS (
+        SELECT "id", "createdAt" FROM ${walk}
+         WHERE ${common} AND (SELECT count(*) FROM ${walk}) > ${candidateLimit}
+        UNION ALL
+        SELECT "id", "createdAt" FROM (
+          SELECT "id", "createdAt" FROM ${indexed} ORDER BY "createdAt" DESC, "id" DESC LIMIT ${candidateLimit + 1}) i
+         WHERE ${live} AND (NOT ${common} OR (SELECT count(*) FROM ${walk}) <= ${candidateLimit}))`;
   }
 
   /**
@@ -396,36 +301,125 @@ export function createTicketSearch(ctx: AppContext) {
       const jumpTo = await visibleNumber(actor, text);
       if (jumpTo !== undefined) return { jumpTo };
     }
-    const where = Prisma.join([ticketScopeSql(actor), ...filterSql(options.filters ?? {})], ' AND ');
-    let mode: Mode = after?.mode ?? 'words';
-    let ranked = mode === 'words' ? await rankByWords(actor, text, where, after) : [];
-    // Words found nothing at all (not merely nothing past the cursor): try similar subjects.
-    if (mode === 'similar' || (!after && ranked.length === 0)) {
-      mode = 'similar';
-      ranked = hasTrigram(text) ? await rankBySimilarity(text, where, after) : [];
+    const filters = filterSql(options.filters ?? {});
+    const scope = {
+      where: Prisma.join([ticketScopeSql(actor), ...filters], ' AND '),
+      parts: ticketScopePartsSql(actor).map((part) => Prisma.join([part, ...filters], ' AND ')),
+    };
+    const staff = canSeeInternal(actor);
+    const columns = staff
+      ? Prisma.sql`t."id", t."createdAt", t."searchVector", t."commentsVector", t."notesVector"`
+      : Prisma.sql`t."id", t."createdAt", t."searchVector", t."commentsVector"`;
+    const wq = Prisma.sql`(SELECT "q" FROM words_query)`;
+    const sq = Prisma.sql`(SELECT "q" FROM similar_query)`;
+    // Words: the ticket's own, its public replies', and for staff its internal notes'.
+    const wordsMatch = (a: Prisma.Sql) =>
+      staff
+        ? Prisma.sql`(${a}."searchVector" @@ ${wq} OR ${a}."commentsVector" @@ ${wq} OR ${a}."notesVector" @@ ${wq})`
+        : Prisma.sql`(${a}."searchVector" @@ ${wq} OR ${a}."commentsVector" @@ ${wq})`;
+    // Similar: the words a typo or fragment stands for, in the subject (weight A) only.
+    const similarMatch = (a: Prisma.Sql) =>
+      Prisma.sql`(${a}."searchVector" @@ ${sq} AND ts_filter(${a}."searchVector", '{a}') @@ ${sq})`;
+    const withWords = after?.mode !== 'similar';
+    // Similar subjects only when the words found nothing at all (not merely nothing past the cursor).
+    const withSimilar = after ? after.mode === 'similar' : true;
+    const ctes: Prisma.Sql[] = [];
+    const ranked: Prisma.Sql[] = [];
+    if (withWords) {
+      // Computed once (a CTE read as an InitPlan), and opaque to the planner, whose estimate for
+      // it would otherwise pick plans for us (see candidatesSql).
+      ctes.push(Prisma.sql`words_query AS (SELECT ${tsQuery(text)} AS "q")`);
+      ctes.push(candidatesSql('w', scope, columns, wordsMatch, Prisma.sql`numnode(${wq}) > 0`));
+      // A subject match always outranks a description-only one, which outranks a comment-only one
+      // (score 0), then ts_rank (normalised to 0..1) orders within each.
+      ranked.push(Prisma.sql`
+        SELECT 'words' AS "mode", t."id",
+               (CASE WHEN ts_filter(t."searchVector", '{a}') @@ ${wq} THEN 2000000
+                     WHEN t."searchVector" @@ ${wq} THEN 1000000 ELSE 0 END
+                + round(ts_rank(t."searchVector", ${wq}, 32) * 999999))::int AS "score",
+               (SELECT count(*) FROM w_matched)::int AS "matched"
+          FROM "Ticket" t
+          JOIN (SELECT "id" FROM w_matched ORDER BY "createdAt" DESC, "id" DESC LIMIT ${candidateLimit}) c USING ("id")`);
     }
-    const hasMore = ranked.length > searchPageSize;
-    const page = ranked.slice(0, searchPageSize);
-    const rows = await pageRows(
-      actor,
-      text,
-      page.map((row) => row.id),
-      mode,
+    if (withSimilar) {
+      // Each word of the query (three letters or more: trigrams need them) stands for the words of
+      // the subjects that contain it (a fragment) or are similar to it (pg_trgm's `<%`, threshold
+      // set per connection in db/database.ts), the most similar first. A ticket must match every
+      // word of the query that way, as a subject had to resemble the whole query before.
+      const parts = similarWordsOf(text).map(
+        (word) => Prisma.sql`(SELECT ${tsQuery(Prisma.sql`string_agg(x."word", ' or ')`)} FROM (
+          SELECT sw."word" FROM "SearchWord" sw
+           WHERE sw."word" LIKE '%' || public.search_fold(${word}) || '%' OR public.search_fold(${word}) <% sw."word"
+           ORDER BY word_similarity(public.search_fold(${word}), sw."word") DESC LIMIT ${similarWordLimit}) x)`,
+      );
+      ctes.push(Prisma.sql`similar_query AS (
+        SELECT coalesce(${parts.length ? Prisma.join(parts, ' && ') : Prisma.sql`NULL::tsquery`}, ''::tsquery) AS "q")`);
+      const gate = withWords ? Prisma.sql`NOT EXISTS (SELECT 1 FROM w_matched) AND ` : Prisma.empty;
+      ctes.push(candidatesSql('s', scope, columns, similarMatch, Prisma.sql`${gate}numnode(${sq}) > 0`));
+      ranked.push(Prisma.sql`
+        SELECT 'similar' AS "mode", t."id",
+               round(word_similarity(public.search_fold(${text}), public.search_fold(t."subject")) * 1000000)::int AS "score",
+               (SELECT count(*) FROM s_matched)::int AS "matched"
+          FROM "Ticket" t
+          JOIN (SELECT "id" FROM s_matched ORDER BY "createdAt" DESC, "id" DESC LIMIT ${candidateLimit}) c USING ("id")`);
+    }
+    const keyset = after ? Prisma.sql`("score", "id") < (${after.score}, ${after.id})` : Prisma.sql`TRUE`;
+    const readable = staff ? Prisma.sql`TRUE` : Prisma.sql`c."isInternal" = false`;
+    const snippetOptions = 'MaxWords=30, MinWords=12, MaxFragments=2';
+    // ts_headline is the costly part of a page (0.1-0.2 ms a call, and up to four calls when the
+    // text holds none of the words: one per language, then the fallback), so it only runs on a
+    // text the words are in: the subject when the ticket's own words match, else the plain subject,
+    // and the description (or the quoted comment) unless the subject alone holds the words.
+    const plain = (text: Prisma.Sql) => Prisma.sql`translate(${text}, chr(1) || chr(2), '')`;
+    const inSubject = Prisma.sql`ts_filter(t."searchVector", '{a}') @@ ${wq}`;
+    const inDescription = Prisma.sql`ts_filter(t."searchVector", '{b}') @@ ${wq}`;
+    const marked = withWords
+      ? Prisma.sql`CASE WHEN p."mode" = 'words' AND t."searchVector" @@ ${wq}
+                        THEN public.search_headline(t."subject", ${text}, 'HighlightAll=true')
+                        ELSE ${plain(Prisma.sql`t."subject"`)} END AS "subjectMarked",
+          CASE WHEN p."mode" <> 'words' THEN left(${plain(Prisma.sql`t."description"`)}, 240)
+               WHEN hit."body" IS NOT NULL THEN public.search_headline(hit."body", ${text}, ${snippetOptions})
+               WHEN ${inDescription} OR NOT ${inSubject}
+                 THEN public.search_headline(t."description", ${text}, ${snippetOptions})
+               ELSE left(${plain(Prisma.sql`t."description"`)}, 240) END AS "snippetMarked",
+          (hit."body" IS NOT NULL) AS "snippetFromComment"`
+      : Prisma.sql`NULL AS "subjectMarked", left(${plain(Prisma.sql`t."description"`)}, 240) AS "snippetMarked",
+          false AS "snippetFromComment"`;
+    // The comment quoted is the newest one the actor may read that matches (the same rule as the
+    // search itself, so an internal note is never quoted to a client), read for the page's rows.
+    const comment = withWords
+      ? Prisma.sql`LEFT JOIN LATERAL (
+          SELECT c."body" FROM "Comment" c
+           WHERE c."ticketId" = t."id" AND c."searchVector" @@ ${wq} AND ${readable}
+           ORDER BY c."id" DESC LIMIT 1) hit ON p."mode" = 'words' AND NOT (t."searchVector" @@ ${wq})`
+      : Prisma.empty;
+    const rows = await prisma.$queryRaw<ResultRow[]>`
+      WITH ${Prisma.join(ctes, ',\n')},
+      ranked AS (${Prisma.join(ranked, ' UNION ALL ')}),
+      page AS (
+        SELECT "mode", "id", "score", "matched" FROM ranked WHERE ${keyset}
+         ORDER BY "score" DESC, "id" DESC LIMIT ${searchPageSize + 1})
+      SELECT p."mode", p."score", p."matched", t."id", t."number", t."subject", t."status"::text AS "status",
+             t."priority"::text AS "priority", t."createdAt", r."name" AS "requesterName",
+             o."name" AS "organizationName", cat."name" AS "categoryName", a."name" AS "assigneeName", ${marked}
+        FROM page p
+        JOIN "Ticket" t ON t."id" = p."id"
+        JOIN "User" r ON r."id" = t."requesterId"
+        LEFT JOIN "Organization" o ON o."id" = t."organizationId"
+        LEFT JOIN "Category" cat ON cat."id" = t."categoryId"
+        LEFT JOIN "User" a ON a."id" = t."assigneeId"
+        ${comment}
+       ORDER BY p."score" DESC, p."id" DESC`;
+    const mode: Mode = rows[0]?.mode ?? after?.mode ?? 'words';
+    const hasMore = rows.length > searchPageSize;
+    const page = rows.slice(0, searchPageSize);
+    const items = page.map(
+      ({ mode: rowMode, matched: _matched, subjectMarked, snippetMarked, ...row }): SearchRow => ({
+        ...row,
+        subject: rowMode === 'words' ? splitHighlights(subjectMarked) : highlightFragment(row.subject, text),
+        snippet: splitHighlights(snippetMarked),
+      }),
     );
-    const byId = new Map(rows.map((row) => [row.id, row]));
-    const items = page.flatMap((rank): SearchRow[] => {
-      const row = byId.get(rank.id);
-      if (!row) return [];
-      const { subjectMarked, snippetMarked, ...rest } = row;
-      return [
-        {
-          ...rest,
-          subject: mode === 'words' ? splitHighlights(subjectMarked) : highlightFragment(row.subject, text),
-          snippet: splitHighlights(snippetMarked),
-          score: rank.score,
-        },
-      ];
-    });
     const last = page.at(-1);
     return {
       mode,

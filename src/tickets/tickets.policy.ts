@@ -60,15 +60,34 @@ export function ticketScopeSql(actor: Actor): Prisma.Sql {
     case 'SUPPORT':
       return Prisma.sql`t."deletedAt" IS NULL`;
     case 'TECHNICIAN':
+      // The past-assignee check last, and probed row by row (OFFSET 0 keeps PostgreSQL from
+      // hashing every ticket the technician ever held first: 175,000 at 1M tickets, 110 ms per
+      // statement, when a search checks a few thousand rows).
       return Prisma.sql`t."deletedAt" IS NULL AND (
         t."assigneeId" = ${actor.id}
-        OR EXISTS (SELECT 1 FROM "TicketAssigneeHistory" h WHERE h."ticketId" = t."id" AND h."userId" = ${actor.id})
-        OR t."departmentId" IN (SELECT ud."departmentId" FROM "UserDepartment" ud WHERE ud."userId" = ${actor.id}))`;
+        OR t."departmentId" IN (SELECT ud."departmentId" FROM "UserDepartment" ud WHERE ud."userId" = ${actor.id})
+        OR EXISTS (SELECT 1 FROM "TicketAssigneeHistory" h WHERE h."ticketId" = t."id" AND h."userId" = ${actor.id} OFFSET 0))`;
     case 'CLIENT':
       return actor.isOrgManager && actor.organizationId !== null
         ? Prisma.sql`t."deletedAt" IS NULL AND (t."requesterId" = ${actor.id} OR t."organizationId" = ${actor.organizationId})`
         : Prisma.sql`t."deletedAt" IS NULL AND t."requesterId" = ${actor.id}`;
   }
+}
+
+/**
+ * ticketScopeSql() as disjoint parts whose union is the same set of tickets, for reading the
+ * newest tickets in scope: each part follows its own index (a manager's own tickets, then the rest
+ * of the organization's), where the single OR walks every ticket newest first (20 rows read per row
+ * in scope, measured at 1M). Keep beside ticketScopeSql(): they must always agree.
+ */
+export function ticketScopePartsSql(actor: Actor): Prisma.Sql[] {
+  if (actor.role === 'CLIENT' && actor.isOrgManager && actor.organizationId !== null) {
+    return [
+      Prisma.sql`t."deletedAt" IS NULL AND t."requesterId" = ${actor.id}`,
+      Prisma.sql`t."deletedAt" IS NULL AND t."organizationId" = ${actor.organizationId} AND t."requesterId" <> ${actor.id}`,
+    ];
+  }
+  return [ticketScopeSql(actor)];
 }
 
 export type ReopenRule = { reopenWindowDays: number; now?: Date };

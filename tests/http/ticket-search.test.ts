@@ -2,6 +2,7 @@
 // languages and accents, comments, ranking, safe highlights, ticket numbers, typos and fragments,
 // keyset pages, and above all who may find what.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { candidateLimit } from '../../src/tickets/ticket-search.js';
 import { type Agent, createTestApp, loginAs, type TestApp } from '../helpers/app.js';
 import { createDepartment, createOrganization, createUser } from '../helpers/factories.js';
 
@@ -174,7 +175,7 @@ describe('pages', () => {
   it('walks every result once with the "more results" link, and says when results are limited', async () => {
     const base = Date.now() - 3_600_000;
     await t.db.prisma.ticket.createMany({
-      data: Array.from({ length: 310 }, (_, i) => ({
+      data: Array.from({ length: candidateLimit + 10 }, (_, i) => ({
         subject: `Paginado de prueba ${i}`,
         description: i % 2 ? 'Texto paginado.' : 'Otro texto.',
         requesterId: ids.clientBId,
@@ -192,8 +193,8 @@ describe('pages', () => {
       res = await support.get(`/queue?${query.replace(/&amp;/g, '&')}`);
       expect(res.status).toBe(200);
     }
-    expect(seen.length).toBe(300);
-    expect(new Set(seen).size).toBe(300);
+    expect(seen.length).toBe(candidateLimit);
+    expect(new Set(seen).size).toBe(candidateLimit);
   });
 });
 
@@ -254,6 +255,33 @@ describe('who finds what', () => {
     expect(outside).not.toContain(elsewhere.number);
     const all = listed((await search(support, '/queue', 'sirena')).text);
     expect(all.sort()).toEqual([inDept.number, assigned.number, elsewhere.number, past.number].sort());
+  });
+
+  it("a client never finds another's ticket when the word is common enough to be walked for", async () => {
+    // More matches in the client's scope than the search ranks: it reads their newest tickets
+    // instead of the index, and the other client's newer ticket must stay out of it.
+    const base = Date.now() - 7_200_000;
+    await t.db.prisma.ticket.createMany({
+      data: Array.from({ length: candidateLimit + 5 }, (_, i) => ({
+        subject: `Baliza intermitente ${i}`,
+        description: 'Sin más detalles.',
+        requesterId: ids.clientAId,
+        createdById: ids.clientAId,
+        createdAt: new Date(base + i * 1000),
+      })),
+    });
+    const others = await ticket({ subject: 'Baliza intermitente ajena', requesterId: ids.clientBId });
+    const seen: number[] = [];
+    let res = await search(clientA, '/tickets', 'baliza');
+    for (let pages = 0; pages < 10; pages++) {
+      seen.push(...listed(res.text));
+      const query = /rel="next" href="\?([^"]+)"/.exec(res.text)?.[1];
+      if (!query) break;
+      res = await clientA.get(`/tickets?${query.replace(/&amp;/g, '&')}`);
+    }
+    expect(seen).toHaveLength(candidateLimit);
+    expect(seen).not.toContain(others.number);
+    expect(listed((await search(clientB, '/tickets', 'baliza')).text)).toEqual([others.number]);
   });
 
   it('nobody finds a ticket in the bin, by words, typo or number', async () => {
