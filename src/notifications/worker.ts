@@ -43,6 +43,9 @@ export type MailWorkerOptions = {
   markEvery?: number;
 };
 
+/** E-mails rendered between two turns of the event loop. */
+const RENDER_SLICE = 8;
+
 export type RunResult = { claimed: number; sent: number; kept: number; retrying: number; failed: number };
 
 export function backoffMs(attempts: number, base = 30_000, cap = 60 * 60_000): number {
@@ -148,6 +151,7 @@ export function createMailWorker(
 
     const { helpdeskName } = await ctx.settings.get();
     const drafts: { work: Work; data: Prisma.EmailMessageCreateManyInput[] }[] = [];
+    let rendered = 0;
     for (const { work, delivery } of deliveries) {
       // Demo accounts (@demo.local) have no mailbox: their mail is only kept, never sent.
       const recipients = delivery.recipients.filter(
@@ -156,6 +160,9 @@ export function createMailWorker(
       try {
         const data: Prisma.EmailMessageCreateManyInput[] = [];
         for (const recipient of recipients) {
+          // Rendering is synchronous: a batch's hundreds of e-mails would hold the event loop (and
+          // every page this process serves) for a second. Let pending requests run every few.
+          if (++rendered % RENDER_SLICE === 0) await new Promise((resolve) => setImmediate(resolve));
           const email = await renderEmail({
             kind: recipient.kind,
             content: delivery.content,
