@@ -12,9 +12,9 @@
 //    the batch rendered and recorded in one INSERT. Its Message-ID is derived from outbox id +
 //    user, so it is unique and stable.
 // 3. Without SMTP, every message is marked KEPT in one UPDATE. With SMTP, the messages go out over
-//    the pooled transport, each marked as soon as it is accepted (by default; `sendConcurrency` and
-//    `markEvery` can batch them). A crash between sending and marking re-sends, after the lease, only
-//    the message in flight, with its same Message-ID.
+//    the pooled transport, one per connection, each marked as soon as it is accepted (by default;
+//    `sendConcurrency` and `markEvery` change that). A crash between sending and marking re-sends,
+//    after the lease, only the messages in flight, with their same Message-IDs.
 // 4. One UPDATE settles every row: sent, or retried with exponential backoff (its own attempts),
 //    or FAILED after maxAttempts. A row that fails (an unreachable recipient, a template error)
 //    fails alone; the rest of its batch is delivered.
@@ -26,7 +26,7 @@ import { recordInApp } from './inapp.service.js';
 import type { LiveHub } from './live.js';
 import { type Delivery, type OutboxRow, resolveDeliveries } from './recipients.js';
 import { renderEmail } from './templates.js';
-import { createMailTransport, type MailTransport } from './transport.js';
+import { createMailTransport, type MailTransport, SMTP_CONNECTIONS } from './transport.js';
 
 export type MailWorkerOptions = {
   /** Non-ticket topics (account e-mails, inbound replies), registered by the composition root. */
@@ -77,10 +77,11 @@ export function createMailWorker(
   const batchSize = options.batchSize ?? 100;
   const maxAttempts = options.maxAttempts ?? 8;
   const leaseMs = options.leaseMs ?? 10 * 60_000;
-  // One message at a time, marked as soon as the server accepts it: a crash re-sends at most the one
-  // message in flight. Higher values (bench, a trusted receiver that drops repeated Message-IDs)
-  // trade that for throughput.
-  const sendConcurrency = Math.max(1, options.sendConcurrency ?? 1);
+  // One message per pooled SMTP connection, each marked as soon as the server accepts it: a crash
+  // re-sends at most the messages in flight (with their same Message-IDs). One lane alone fell
+  // behind under bench:load (rows waiting 40 s and more); marking in bulk (markEvery) trades more
+  // repeats after a crash for fewer statements.
+  const sendConcurrency = Math.max(1, options.sendConcurrency ?? SMTP_CONNECTIONS);
   const markEvery = Math.max(1, options.markEvery ?? 1);
   const baseUrl = ctx.env.BASE_URL ?? `http://localhost:${ctx.env.PORT}`;
   const cacheTemplates = ctx.env.NODE_ENV === 'production';

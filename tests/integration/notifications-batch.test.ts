@@ -135,7 +135,7 @@ describe('a batch of outbox rows', () => {
     expect(messages).toBe(19 * 8);
   }, 120_000);
 
-  it('sends over SMTP with each message marked as soon as it is accepted (a crash repeats at most one)', async () => {
+  it('sends over SMTP with each message marked as soon as it is accepted (a crash repeats only those in flight)', async () => {
     await walkTickets(1, 18);
     const statements = await oneBatch({ smtp: true });
     expect(smtp.received).toHaveLength(8);
