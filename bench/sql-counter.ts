@@ -96,6 +96,8 @@ function install(sidePort: number) {
     probes.delete(id as string);
     res.end(json(statements));
   });
-  // The side channel must never keep the app alive on its own.
+  // The side channel must never keep the app alive on its own. A process the app forks (the
+  // migrations' at start) inherits this preload: the port is the app's, so that one goes without.
+  side.on('error', () => {});
   side.listen(sidePort, '127.0.0.1').unref();
 }
