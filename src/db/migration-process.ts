@@ -3,16 +3,17 @@
 // same code and lock as in-process, answers with the names applied or the error, and exits.
 import { applyMigrations } from './migrations.js';
 
-type Reply = { applied: string[] } | { error: string };
+/** Tagged: a loader in the same process (tsx in watch mode) may send messages of its own. */
+export type MigrationReply = { migrations: 'applied'; applied: string[] } | { migrations: 'failed'; error: string };
 
-function reply(message: Reply, code: number) {
+function reply(message: MigrationReply, code: number) {
   // Exit once the answer is on its way; the schema engine's pool is already closed.
   process.send?.(message, () => process.exit(code));
 }
 
 process.once('message', (message: { url: string }) => {
   applyMigrations({ url: message.url, isEmbedded: false }).then(
-    (applied) => reply({ applied }, 0),
-    (error: Error) => reply({ error: error.message }, 1),
+    (applied) => reply({ migrations: 'applied', applied }, 0),
+    (error: Error) => reply({ migrations: 'failed', error: error.message }, 1),
   );
 });

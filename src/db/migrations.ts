@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { MigrationDirectory } from '@prisma/schema-engine-wasm';
 import pg from 'pg';
 import { projectPath } from '../lib/paths.js';
+import type { MigrationReply } from './migration-process.js';
 import { openSchemaEngine } from './schema-engine.js';
 
 export const migrationsDir = projectPath('prisma', 'migrations');
@@ -91,14 +92,14 @@ export function applyMigrationsInChildProcess(url: string): Promise<string[]> {
   const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--inspect'));
   const child = fork(entry, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
-    let answer: { applied: string[] } | { error: string } | undefined;
-    child.once('message', (message: { applied: string[] } | { error: string }) => {
-      answer = message;
+    let answer: MigrationReply | undefined;
+    child.on('message', (message: Partial<MigrationReply> | null) => {
+      if (message?.migrations) answer = message as MigrationReply;
     });
     child.once('error', reject);
     child.once('exit', (code, signal) => {
-      if (answer && 'applied' in answer) resolve(answer.applied);
-      else if (answer) reject(new Error(answer.error));
+      if (answer?.migrations === 'applied') resolve(answer.applied);
+      else if (answer?.migrations === 'failed') reject(new Error(answer.error));
       else reject(new Error(`the migration process ended (${signal ?? `exit code ${code}`}) without an answer`));
     });
     child.send({ url });
