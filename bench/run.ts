@@ -130,6 +130,7 @@ async function startStack(bench: BenchDatabase): Promise<Stack> {
     name: 'app',
     script: build.script,
     tsx: build.tsx,
+    nodeFlags: build.nodeFlags,
     preload: [build.preload],
     port: appPort,
     readyPath: '/healthz',
