@@ -51,4 +51,7 @@ EXPOSE 3000
 # No curl in the slim image: Node's own fetch asks the liveness endpoint.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "--enable-source-maps", "dist/src/server.js"]
+# The options of `npm start` (README, "Memory: the start options"): the heap may grow to 1.5 times
+# what is live, not four; WebAssembly on the baseline compiler only. Together about 150 MiB less
+# RSS under load.
+CMD ["node", "--enable-source-maps", "--liftoff-only", "--heap-growing-percent=50", "dist/src/server.js"]

@@ -105,14 +105,14 @@ export async function startProcess(options: {
   env: Record<string, string>;
   port: number;
   preload?: string[];
+  /** Options for node itself before the script (`npm start`'s, see prepareApp). */
+  nodeFlags?: string[];
   readyPath?: string;
   /** false: plain node on compiled JavaScript (tsx's loader alone takes about 70 MiB). */
   tsx?: boolean;
-  /** Flags for node itself, e.g. --cpu-prof (not allowed in NODE_OPTIONS). */
-  nodeArgs?: string[];
 }): Promise<Proc> {
   const args = [
-    ...(options.nodeArgs ?? []),
+    ...(options.nodeFlags ?? []),
     ...(options.tsx === false ? [] : ['--import', 'tsx']),
     ...(options.preload ?? []).flatMap((p) => ['--import', p]),
     options.script,
@@ -162,14 +162,40 @@ export async function startProcess(options: {
 }
 
 /**
- * How the app process runs: BENCH_APP=dist (default) builds it as `npm run build` does and runs
- * `node dist/src/server.js`, as `npm start` does in production; BENCH_APP=tsx runs the sources
- * through tsx (no build, but about 70 MiB more RSS). The SQL counter preload is transpiled
- * next to the build.
+ * node's own options in `npm start` (package.json: `node <options> dist/src/server.js`): the V8
+ * flags that keep the app's memory down are part of how it runs in production, so the bench's app
+ * runs with them too.
  */
-export async function prepareApp(): Promise<{ script: string; tsx: boolean; preload: string; label: string }> {
+export async function startScriptFlags(): Promise<string[]> {
+  const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'dist/src/server.js')
+    throw new Error(`package.json's start script is not "node [options] dist/src/server.js": ${pkg.scripts.start}`);
+  return words.slice(1, -1);
+}
+
+/**
+ * How the app process runs: BENCH_APP=dist (default) builds it as `npm run build` does and runs
+ * `node <npm start's options> dist/src/server.js`, as `npm start` does in production;
+ * BENCH_APP=tsx runs the sources through tsx (no build, but about 70 MiB more RSS). The SQL counter
+ * preload is transpiled next to the build.
+ */
+export async function prepareApp(): Promise<{
+  script: string;
+  tsx: boolean;
+  preload: string;
+  nodeFlags: string[];
+  label: string;
+}> {
+  const nodeFlags = await startScriptFlags();
   if (process.env.BENCH_APP === 'tsx')
-    return { script: 'src/server.ts', tsx: true, preload: './bench/sql-counter.ts', label: 'tsx src/server.ts' };
+    return {
+      script: 'src/server.ts',
+      tsx: true,
+      preload: './bench/sql-counter.ts',
+      nodeFlags,
+      label: `tsx src/server.ts (node ${nodeFlags.join(' ')})`,
+    };
   const t0 = performance.now();
   const tsc = spawn(
     process.execPath,
@@ -195,7 +221,8 @@ export async function prepareApp(): Promise<{ script: string; tsx: boolean; prel
     script: 'dist/src/server.js',
     tsx: false,
     preload: './dist/bench/sql-counter.js',
-    label: `node dist/src/server.js (built in ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+    nodeFlags,
+    label: `node ${nodeFlags.join(' ')} dist/src/server.js (built in ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
   };
 }
 

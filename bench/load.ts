@@ -386,6 +386,7 @@ async function main(): Promise<number> {
     name: 'app',
     script: build.script,
     tsx: build.tsx,
+    nodeFlags: build.nodeFlags,
     port,
     readyPath: '/healthz',
     env,
@@ -399,6 +400,7 @@ async function main(): Promise<number> {
       name: 'worker',
       script: build.tsx ? 'scripts/worker.ts' : 'dist/scripts/worker.js',
       tsx: build.tsx,
+      nodeFlags: build.nodeFlags,
       port: port,
       env: { ...env, PORT: String(workerPort) },
     });

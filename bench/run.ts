@@ -130,6 +130,7 @@ async function startStack(bench: BenchDatabase): Promise<Stack> {
     name: 'app',
     script: build.script,
     tsx: build.tsx,
+    nodeFlags: build.nodeFlags,
     preload: [build.preload],
     port: appPort,
     readyPath: '/healthz',
@@ -320,11 +321,13 @@ async function measureAll(stack: Stack, scenarios: Scenario[]): Promise<Result[]
     const rss = sampleRss(stack.app.pid);
     const run = await load(stack.app.port, cookie, s.paths, SECONDS);
     result.rss = rss.stop();
-    const stats = await side<{ requests: number; statements: number; refreshes: number; background: number }>(
-      stack.sqlPort,
-      'GET',
-      '/stats',
-    );
+    const stats = await side<{
+      requests: number;
+      statements: number;
+      refreshes: number;
+      background: number;
+      memory: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number };
+    }>(stack.sqlPort, 'GET', '/stats');
     const after = await minimalRun();
     result.run = run;
     result.minimalRps = (before.rps + after.rps) / 2;
@@ -336,7 +339,9 @@ async function measureAll(stack: Stack, scenarios: Scenario[]): Promise<Result[]
     };
     console.log(
       `  ${s.name}: ${run.rps.toFixed(0)} req/s, minimal ${result.minimalRps.toFixed(0)} req/s → ` +
-        `${(100 * result.share).toFixed(0)} %; load average ${loadAverage()}`,
+        `${(100 * result.share).toFixed(0)} %; load average ${loadAverage()}; app RSS ${mib(result.rss)}, ` +
+        `peak V8 heap used ${mib(stats.memory.heapUsed)} of ${mib(stats.memory.heapTotal)}, ` +
+        `external ${mib(stats.memory.external)} (array buffers ${mib(stats.memory.arrayBuffers)})`,
     );
     before = after;
   }

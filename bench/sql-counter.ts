@@ -6,7 +6,8 @@
 // 127.0.0.1:BENCH_SQL_PORT:
 //   GET /probe/<id>  the statements of the request sent with the header `x-bench-probe: <id>`;
 //   GET /stats       totals since the last POST /reset: finished requests, their statements,
-//                    5-second cache refreshes, statements outside any request (jobs, timers).
+//                    5-second cache refreshes, statements outside any request (jobs, timers),
+//                    and the peaks of process.memoryUsage() (sampled every 250 ms) over that time.
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import http from 'node:http';
 import pg from 'pg';
@@ -21,6 +22,14 @@ function install(sidePort: number) {
   const als = new AsyncLocalStorage<Store>();
   const totals = { requests: 0, statements: 0, refreshes: 0, background: 0 };
   const probes = new Map<string, Store['statements']>();
+  // Where the RSS goes (the bench reads VmRSS from outside): the V8 heap, or memory outside it
+  // (Buffers, WebAssembly memories, native allocations).
+  const memory = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, rss: 0 };
+  const sampleMemory = () => {
+    const now = process.memoryUsage();
+    for (const key of Object.keys(memory) as (keyof typeof memory)[]) memory[key] = Math.max(memory[key], now[key]);
+  };
+  setInterval(sampleMemory, 250).unref();
 
   type QueryFn = (...args: unknown[]) => unknown;
   const proto = pg.Client.prototype as unknown as { query: QueryFn };
@@ -69,10 +78,15 @@ function install(sidePort: number) {
     res.setHeader('content-type', 'application/json');
     if (req.method === 'POST' && url === '/reset') {
       Object.assign(totals, { requests: 0, statements: 0, refreshes: 0, background: 0 });
+      Object.assign(memory, { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0, rss: 0 });
+      sampleMemory();
       probes.clear();
       return res.end('{}');
     }
-    if (url === '/stats') return res.end(json(totals));
+    if (url === '/stats') {
+      sampleMemory();
+      return res.end(json({ ...totals, memory }));
+    }
     const id = /^\/probe\/([\w-]+)$/.exec(url)?.[1];
     const statements = id ? probes.get(id) : undefined;
     if (!statements) {
@@ -82,6 +96,8 @@ function install(sidePort: number) {
     probes.delete(id as string);
     res.end(json(statements));
   });
-  // The side channel must never keep the app alive on its own.
+  // The side channel must never keep the app alive on its own. A process the app forks (the
+  // migrations' at start) inherits this preload: the port is the app's, so that one goes without.
+  side.on('error', () => {});
   side.listen(sidePort, '127.0.0.1').unref();
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { Env } from './config/env.js';
 import type { AppContext } from './context.js';
 import type { Database } from './db/database.js';
-import { applyMigrations } from './db/migrations.js';
+import { applyMigrations, applyMigrationsInChildProcess } from './db/migrations.js';
 import { demoAccounts, isDatabaseEmpty, seedDemoData } from './demo/demo.service.js';
 import { seedDemoTickets } from './demo/demo-tickets.js';
 import { createLogger, type Logger } from './lib/logger.js';
@@ -37,8 +37,13 @@ export async function resolveSessionSecret(env: Env): Promise<string> {
   return secret;
 }
 
+/**
+ * Pending migrations applied before the app serves. On a server database in a child process, so
+ * the schema engine's memory leaves with it; the embedded database has one connection, the app's,
+ * so there they are applied in this process.
+ */
 export async function migrate(db: Database, logger: Logger): Promise<void> {
-  const applied = await applyMigrations(db);
+  const applied = db.isEmbedded ? await applyMigrations(db) : await applyMigrationsInChildProcess(db.url);
   if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
 }
 

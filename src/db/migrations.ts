@@ -1,10 +1,13 @@
 // Applies the migrations under prisma/migrations (Prisma's standard layout, recorded in
 // `_prisma_migrations`), so `prisma migrate deploy` stays interchangeable with this.
+import { fork } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { MigrationDirectory } from '@prisma/schema-engine-wasm';
 import pg from 'pg';
 import { projectPath } from '../lib/paths.js';
+import type { MigrationReply } from './migration-process.js';
 import { openSchemaEngine } from './schema-engine.js';
 
 export const migrationsDir = projectPath('prisma', 'migrations');
@@ -73,6 +76,34 @@ export async function applyMigrations(target: MigrationTarget): Promise<string[]
   } finally {
     await dedicated.end();
   }
+}
+
+/**
+ * applyMigrations() on a server database, run in a child process that exits when done. The schema
+ * engine is WebAssembly: once loaded, its compiled code and memory (15-20 MiB) stay in the process
+ * for good, so the app, which needs it for a second at start, leaves it to a process that ends.
+ * Same lock and same outcome as applyMigrations(); a failure rejects with the engine's message.
+ */
+export function applyMigrationsInChildProcess(url: string): Promise<string[]> {
+  const self = fileURLToPath(import.meta.url);
+  // migration-process.ts beside this file under tsx, migration-process.js in the build.
+  const entry = path.join(path.dirname(self), `migration-process${path.extname(self)}`);
+  // The same node options (tsx's loader, V8 flags), but never a second debugger on the same port.
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--inspect'));
+  const child = fork(entry, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    let answer: MigrationReply | undefined;
+    child.on('message', (message: Partial<MigrationReply> | null) => {
+      if (message?.migrations) answer = message as MigrationReply;
+    });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      if (answer?.migrations === 'applied') resolve(answer.applied);
+      else if (answer?.migrations === 'failed') reject(new Error(answer.error));
+      else reject(new Error(`the migration process ended (${signal ?? `exit code ${code}`}) without an answer`));
+    });
+    child.send({ url });
+  });
 }
 
 async function runSchemaEngine(pool: pg.Pool): Promise<string[]> {

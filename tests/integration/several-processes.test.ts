@@ -158,6 +158,16 @@ describe.runIf(isServer)('several app processes on one database', () => {
     expect(await stop(second)).toBe(0);
   }, 420_000);
 
+  it('a process whose migrations cannot run stops with the database’s error in one line', async () => {
+    // The migrations run in a child process; its failure must reach the operator as before.
+    const name = `centinela_missing_${process.pid}`;
+    const url = new URL(serverUrl() as string);
+    url.pathname = `/${name}`;
+    const server = await startServer(url.toString());
+    expect(await exitOf(server.child)).toBe(1);
+    expect(server.output()).toContain(`Cannot apply the database migrations: database "${name}" does not exist`);
+  }, 120_000);
+
   it('started at the same moment on an empty database, both serve; each migration applied once', async () => {
     const db = await emptyDatabase();
     const both = await Promise.all([startServer(db.url), startServer(db.url)]);
