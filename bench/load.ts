@@ -11,7 +11,8 @@
 // The app runs as in production, in its own process (built and run as `npm start` does, or
 // BENCH_APP=tsx; NODE_ENV=production) with its
 // mail worker inside, sending through SMTP to a local smtp-server sink, so e-mails are really sent
-// (BENCH_WORKER=process also starts `scripts/worker.ts` as its own process). Every second the run
+// (BENCH_WORKER=process runs it only as `scripts/worker.ts`, its own process, with the app's
+// MAIL_WORKER=separate). Every second the run
 // samples the notification outbox ("OutboxMessage" rows neither sent nor failed): its backlog and
 // the age of the oldest waiting row; and the app's RSS.
 //
@@ -389,7 +390,7 @@ async function main(): Promise<number> {
     nodeFlags: build.nodeFlags,
     port,
     readyPath: '/healthz',
-    env,
+    env: WORKER === 'process' ? { ...env, MAIL_WORKER: 'separate' } : env,
   });
   running.procs.push(app);
   let worker: Proc | undefined;
@@ -407,7 +408,7 @@ async function main(): Promise<number> {
     running.procs.push(worker);
   }
   console.log(
-    `App: ${build.label}, own process (pid ${app.pid}), mail worker ${WORKER === 'app' ? 'inside the app' : `inside the app and as its own process (pid ${worker?.pid})`}, ` +
+    `App: ${build.label}, own process (pid ${app.pid}), mail worker ${WORKER === 'app' ? 'inside the app' : `in its own process only (pid ${worker?.pid}; the app runs with MAIL_WORKER=separate)`}, ` +
       `SMTP sink on ${smtp.url}. Load average ${loadAverage()}.`,
   );
 

@@ -52,7 +52,12 @@ const server: Server = app.listen(env.PORT, env.HOST, () => {
     `Centinela is running at ${baseUrl} (${db.isEmbedded ? 'embedded database in ' + env.DATA_DIR : 'PostgreSQL server'})`,
   );
 });
-const jobs = startJobs(services.jobs, logger, { db });
+// With MAIL_WORKER=separate the outbox is left to `npm run worker` processes.
+const jobs = startJobs(
+  env.MAIL_WORKER === 'separate' ? services.jobs.filter((job) => job.name !== 'mail') : services.jobs,
+  logger,
+  { db },
+);
 server.on('error', (error) => {
   logger.fatal({ err: error }, 'cannot listen');
   console.error(`Cannot listen on port ${env.PORT}: ${error.message}`);

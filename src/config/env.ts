@@ -51,6 +51,9 @@ const EnvSchema = z.object({
   UPLOAD_MAX_FILES: z.coerce.number().int().min(1).max(50).default(5),
   SMTP_URL: optionalUrl(['smtp:', 'smtps:']),
   MAIL_FROM: z.string().trim().min(3).default('Centinela <no-reply@localhost>'),
+  // Where the outbox is delivered: inside each app process, or only by `npm run worker` processes
+  // (a busy desk: e-mail rendering and sending then never compete with pages for a process's CPU).
+  MAIL_WORKER: z.enum(['app', 'separate']).default('app'),
   // Incoming mail: the mailbox whose messages become tickets and replies. Unset = inbound off.
   IMAP_URL: optionalUrl(['imap:', 'imaps:']),
   IMAP_FOLDER: z.string().trim().min(1).max(200).default('INBOX'),
