@@ -223,16 +223,25 @@ export function createMailWorker(
       w.messages.filter((m) => m.status === 'QUEUED').map((message) => ({ work: w, message })),
     );
     let pending: { id: number; error: string | null }[] = [];
-    let marking: Promise<void> = Promise.resolve();
     let markError: unknown = null;
-    const flush = () => {
-      const batch = pending;
-      pending = [];
-      marking = marking.then(() =>
-        markResults(batch).catch((error) => {
+    // One mark at a time, each taking every message accepted meanwhile: at a trickle each message
+    // is marked alone as soon as it is accepted; under load, marks (a commit each, bound by the
+    // disk's flush) coalesce instead of queueing one per message behind each other.
+    let marker: Promise<void> | null = null;
+    const markPending = async () => {
+      while (pending.length > 0 && pending.length >= markEvery) {
+        const batch = pending;
+        pending = [];
+        try {
+          await markResults(batch);
+        } catch (error) {
           markError ??= error;
-        }),
-      );
+        }
+      }
+      marker = null;
+    };
+    const flush = () => {
+      marker ??= markPending();
     };
     let next = 0;
     const lane = async () => {
@@ -262,8 +271,14 @@ export function createMailWorker(
       }
     };
     await Promise.all(Array.from({ length: Math.min(sendConcurrency, queue.length) }, lane));
-    flush();
-    await marking;
+    await marker;
+    if (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      await markResults(batch).catch((error) => {
+        markError ??= error;
+      });
+    }
     // Sent but not marked: the row must not count as done, so its messages go again (same IDs).
     if (markError) {
       for (const w of work) if (w.messages.length > 0) w.errors.push(errorText(markError));
