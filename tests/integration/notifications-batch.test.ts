@@ -146,12 +146,6 @@ describe('a batch of outbox rows', () => {
     expect(await t.db.prisma.emailMessage.count({ where: { status: 'SENT' } })).toBe(8);
   }, 60_000);
 
-  it('one lane marks each message alone, as soon as it is accepted', async () => {
-    await walkTickets(1, 26);
-    const statements = await oneBatch({ smtp: true, sendConcurrency: 1 });
-    expect(smtp.received).toHaveLength(8);
-    expect(statements.filter((s) => s === 'UPDATE EmailMessage')).toHaveLength(8);
-  }, 60_000);
 
   it('can mark in bulk when asked: a few statements more per 25 messages, not per message', async () => {
     await walkTickets(3, 19);
