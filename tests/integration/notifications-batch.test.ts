@@ -146,7 +146,6 @@ describe('a batch of outbox rows', () => {
     expect(await t.db.prisma.emailMessage.count({ where: { status: 'SENT' } })).toBe(8);
   }, 60_000);
 
-
   it('can mark in bulk when asked: a few statements more per 25 messages, not per message', async () => {
     await walkTickets(3, 19);
     const statements = await oneBatch({ smtp: true, markEvery: 25, sendConcurrency: 3 });
