@@ -53,6 +53,28 @@ const rowColumns = Prisma.raw(
     .join(', '),
 );
 
+/**
+ * A keyset page from `size + 1` rows read in walking order: the extra row says whether there is
+ * more; walking backwards, the rows are flipped back into the list's order.
+ */
+function pageOf(
+  rows: RawRow[],
+  size: number,
+  walk: { backwards: boolean; cursor: unknown },
+  keyOf: (row: RawRow) => string,
+): TicketPage {
+  const hasMore = rows.length > size;
+  const page = rows.slice(0, size);
+  if (walk.backwards) page.reverse();
+  const first = page[0];
+  const last = page.at(-1);
+  return {
+    items: page.map(toTicketRow),
+    nextCursor: last && (walk.backwards || hasMore) ? keyOf(last) : null,
+    prevCursor: first && (walk.backwards ? hasMore : Boolean(walk.cursor)) ? keyOf(first) : null,
+  };
+}
+
 function toTicketRow(row: RawRow): TicketRow {
   return {
     id: row.id,
@@ -175,23 +197,14 @@ export function createTicketLists(ctx: AppContext) {
       sort.columns,
       forward ? 'ASC' : 'DESC',
     );
-    const hasMore = rows.length > queuePageSize;
-    const page = rows.slice(0, queuePageSize);
-    if (backwards) page.reverse();
-    const keyOf = (row: RawRow) =>
+    return pageOf(rows, queuePageSize, { backwards, cursor }, (row) =>
       encode(
         sort.columns.map((column) => {
           const value = row[column as keyof RawRow];
           return value instanceof Date ? value.toISOString() : (value as number);
         }),
-      );
-    const first = page[0];
-    const last = page.at(-1);
-    return {
-      items: page.map(toTicketRow),
-      nextCursor: last && (backwards || hasMore) ? keyOf(last) : null,
-      prevCursor: first && (backwards ? hasMore : Boolean(cursor)) ? keyOf(first) : null,
-    };
+      ),
+    );
   }
 
   /** Keyset over (createdAt DESC, id DESC) inside the client's scope (their own or their organization's tickets). */
@@ -243,17 +256,9 @@ export function createTicketLists(ctx: AppContext) {
       ['urgency', 'createdAt', 'id'],
       direction,
     );
-    const hasMore = rows.length > workPageSize;
-    const page = rows.slice(0, workPageSize);
-    if (backwards) page.reverse();
-    const keyOf = (row: RawRow) => encode([row.urgency, row.createdAt.toISOString(), row.id]);
-    const first = page[0];
-    const last = page.at(-1);
-    return {
-      items: page.map(toTicketRow),
-      nextCursor: last && (backwards || hasMore) ? keyOf(last) : null,
-      prevCursor: first && (backwards ? hasMore : Boolean(cursor)) ? keyOf(first) : null,
-    };
+    return pageOf(rows, workPageSize, { backwards, cursor }, (row) =>
+      encode([row.urgency, row.createdAt.toISOString(), row.id]),
+    );
   }
 
   /** The admin's bin. */
@@ -284,17 +289,7 @@ export function createTicketLists(ctx: AppContext) {
       ['createdAt', 'id'],
       direction,
     );
-    const hasMore = rows.length > size;
-    const items = rows.slice(0, size).map(toTicketRow);
-    if (backwards) items.reverse();
-    const keyOf = (row: TicketRow) => encode([row.createdAt.toISOString(), row.id]);
-    const first = items[0];
-    const last = items.at(-1);
-    return {
-      items,
-      nextCursor: last && (backwards || hasMore) ? keyOf(last) : null,
-      prevCursor: first && (backwards ? hasMore : Boolean(cursor)) ? keyOf(first) : null,
-    };
+    return pageOf(rows, size, { backwards, cursor }, (row) => encode([row.createdAt.toISOString(), row.id]));
   }
 
   return { queue, mine, work, bin };
