@@ -16,7 +16,7 @@ import { createMailService } from './notifications/mail.service.js';
 import { subscribeNotifications } from './notifications/ticket-notifications.js';
 import { mailJob } from './notifications/worker.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
-import { createReferenceData } from './reference/reference-data.js';
+import { createOrganizationMembers, createReferenceData } from './reference/reference-data.js';
 import { createTicketChangeHooks } from './tickets/ticket-changes.js';
 import { createTicketSearch } from './tickets/ticket-search.js';
 import { createTicketLists } from './tickets/tickets.lists.js';
@@ -69,6 +69,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     ticketLists: createTicketLists(ctx),
     search: createTicketSearch(ctx),
     reference: createReferenceData(prisma),
+    organizationMembers: createOrganizationMembers(prisma),
     attachments: createAttachmentsService(ctx),
     inbound,
     live,

@@ -87,3 +87,42 @@ export function createReferenceData(prisma: PrismaClient) {
 }
 
 export type ReferenceDataCache = ReturnType<typeof createReferenceData>;
+
+/** The members an organization manager's requester filter lists, at most this many (by name). */
+const MEMBERS_LIMIT = 500;
+/** Organizations whose members this process keeps (the least recently read are dropped). */
+const MEMBERS_ORGANIZATIONS = 1000;
+
+/**
+ * An organization's people for its managers' requester filter, kept like the reference data: a
+ * manager's every list page would otherwise read them again. Users change only through the admin's
+ * user pages (which call referenceChanged); a name a user edits shows within a minute.
+ */
+export function createOrganizationMembers(prisma: PrismaClient) {
+  const cached = new Map<number, { at: number; value: Promise<{ id: number; name: string }[]> }>();
+  registerCache(() => cached.clear());
+  return {
+    get(organizationId: number): Promise<{ id: number; name: string }[]> {
+      const hit = cached.get(organizationId);
+      if (hit && Date.now() - hit.at <= MAX_AGE_MS) {
+        // Re-inserted: Map order is recency, so the oldest read is dropped first.
+        cached.delete(organizationId);
+        cached.set(organizationId, hit);
+        return hit.value;
+      }
+      const value = prisma.user.findMany({
+        where: { organizationId },
+        orderBy: [{ name: 'asc' }, { id: 'asc' }],
+        take: MEMBERS_LIMIT,
+        select: { id: true, name: true },
+      });
+      cached.delete(organizationId);
+      cached.set(organizationId, { at: Date.now(), value });
+      if (cached.size > MEMBERS_ORGANIZATIONS) cached.delete(cached.keys().next().value as number);
+      value.catch(() => {
+        if (cached.get(organizationId)?.value === value) cached.delete(organizationId);
+      });
+      return value;
+    },
+  };
+}

@@ -124,13 +124,7 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
     if (results?.jumpTo) return res.redirect(ticketUrl(results.jumpTo));
     const page = results ? noPage : await lists.mine(user, filters, req.query, res.locals.timeZone);
     const requesters =
-      user.isOrgManager && user.organizationId
-        ? await prisma.user.findMany({
-            where: { organizationId: user.organizationId },
-            orderBy: { name: 'asc' },
-            select: { id: true, name: true },
-          })
-        : [];
+      user.isOrgManager && user.organizationId ? await services.organizationMembers.get(user.organizationId) : [];
     res.render('tickets/mine', { filters, page, requesters, search: results, searchAfter: req.query.after });
   });
 

@@ -12,6 +12,7 @@ let t: TestApp;
 let support: Agent;
 let technician: Agent;
 let client: Agent;
+let manager: Agent;
 let small: number;
 let big: number;
 
@@ -66,6 +67,12 @@ beforeAll(async () => {
   support = await loginAs(t.app, supportUser.email);
   technician = await loginAs(t.app, techUser.email);
   client = await loginAs(t.app, clientUser.email);
+  const managerUser = await createUser(prisma, {
+    role: 'CLIENT',
+    organizationId: clientUser.organizationId,
+    isOrgManager: true,
+  });
+  manager = await loginAs(t.app, managerUser.email);
 });
 afterAll(async () => {
   await t.close();
@@ -97,6 +104,13 @@ describe('statements per request', () => {
     const work = await statementsOf(technician, '/work');
     expect(work.length, describeAll(work)).toBeLessThanOrEqual(2);
     const mine = await statementsOf(client, '/tickets');
+    expect(mine.length, describeAll(mine)).toBeLessThanOrEqual(2);
+  });
+
+  it("an organization manager's list (with its requester filter): at most 2 as well", async () => {
+    const page = await manager.get('/tickets');
+    expect(page.text).toContain('id="requesterId"');
+    const mine = await statementsOf(manager, '/tickets');
     expect(mine.length, describeAll(mine)).toBeLessThanOrEqual(2);
   });
 });
