@@ -107,6 +107,8 @@ export async function startProcess(options: {
   preload?: string[];
   /** Options for node itself before the script (`npm start`'s, see prepareApp). */
   nodeFlags?: string[];
+  /** Environment `npm start` sets (see prepareApp); options.env wins. */
+  nodeEnv?: Record<string, string>;
   readyPath?: string;
   /** false: plain node on compiled JavaScript (tsx's loader alone takes about 70 MiB). */
   tsx?: boolean;
@@ -119,7 +121,7 @@ export async function startProcess(options: {
   ];
   const child = spawn(process.execPath, args, {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.nodeEnv, ...options.env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   let exited = false;
@@ -166,12 +168,20 @@ export async function startProcess(options: {
  * flags that keep the app's memory down are part of how it runs in production, so the bench's app
  * runs with them too.
  */
-export async function startScriptFlags(): Promise<string[]> {
+/** `npm start`'s environment assignments and node options: `[NAME=value ...] node [options] dist/src/server.js`. */
+export async function startScriptFlags(): Promise<{ env: Record<string, string>; flags: string[] }> {
   const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } };
   const words = pkg.scripts.start.trim().split(/\s+/);
+  const env: Record<string, string> = {};
+  while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) {
+    const [name, ...value] = (words.shift() as string).split('=');
+    env[name as string] = value.join('=');
+  }
   if (words[0] !== 'node' || words.at(-1) !== 'dist/src/server.js')
-    throw new Error(`package.json's start script is not "node [options] dist/src/server.js": ${pkg.scripts.start}`);
-  return words.slice(1, -1);
+    throw new Error(
+      `package.json's start script is not "[NAME=value] node [options] dist/src/server.js": ${pkg.scripts.start}`,
+    );
+  return { env, flags: words.slice(1, -1) };
 }
 
 /**
@@ -185,15 +195,18 @@ export async function prepareApp(): Promise<{
   tsx: boolean;
   preload: string;
   nodeFlags: string[];
+  /** `npm start`'s environment assignments (the allocator's setting). */
+  nodeEnv: Record<string, string>;
   label: string;
 }> {
-  const nodeFlags = await startScriptFlags();
+  const { env: nodeEnv, flags: nodeFlags } = await startScriptFlags();
   if (process.env.BENCH_APP === 'tsx')
     return {
       script: 'src/server.ts',
       tsx: true,
       preload: './bench/sql-counter.ts',
       nodeFlags,
+      nodeEnv,
       label: `tsx src/server.ts (node ${nodeFlags.join(' ')})`,
     };
   const t0 = performance.now();
@@ -222,7 +235,12 @@ export async function prepareApp(): Promise<{
     tsx: false,
     preload: './dist/bench/sql-counter.js',
     nodeFlags,
-    label: `node ${nodeFlags.join(' ')} dist/src/server.js (built in ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
+    nodeEnv,
+    label: `${Object.entries(nodeEnv)
+      .map(([k, v]) => `${k}=${v} `)
+      .join(
+        '',
+      )}node ${nodeFlags.join(' ')} dist/src/server.js (built in ${((performance.now() - t0) / 1000).toFixed(0)} s)`,
   };
 }
 

@@ -388,6 +388,7 @@ async function main(): Promise<number> {
     script: build.script,
     tsx: build.tsx,
     nodeFlags: build.nodeFlags,
+    nodeEnv: build.nodeEnv,
     port,
     readyPath: '/healthz',
     env: WORKER === 'process' ? { ...env, MAIL_WORKER: 'separate' } : env,
@@ -402,6 +403,7 @@ async function main(): Promise<number> {
       script: build.tsx ? 'scripts/worker.ts' : 'dist/scripts/worker.js',
       tsx: build.tsx,
       nodeFlags: build.nodeFlags,
+      nodeEnv: build.nodeEnv,
       port: port,
       env: { ...env, PORT: String(workerPort) },
     });

@@ -72,6 +72,7 @@ const app = await startProcess({
   name: 'app',
   script: build.script,
   tsx: build.tsx,
+  nodeEnv: build.nodeEnv,
   nodeFlags: [...build.nodeFlags, ...(process.env.PROFILE_CPU === '0' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`])],
   port,
   readyPath: '/healthz',

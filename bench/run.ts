@@ -131,6 +131,7 @@ async function startStack(bench: BenchDatabase): Promise<Stack> {
     script: build.script,
     tsx: build.tsx,
     nodeFlags: build.nodeFlags,
+    nodeEnv: build.nodeEnv,
     preload: [build.preload],
     port: appPort,
     readyPath: '/healthz',
