@@ -172,7 +172,9 @@ async function main() {
           : 'jump';
       rows.push(
         `${who.padEnd(17)} ${label.padEnd(19)} ${q.padEnd(18)} median ${times[2]?.toFixed(1).padStart(7)} ms  ${found.padEnd(18)} ` +
-          plans.map((p) => `${p.executionMs.toFixed(1)} ms [${p.nodes.join(', ')}]`).join(' | '),
+          plans
+            .map((p) => `plan ${p.planningMs.toFixed(1)} + run ${p.executionMs.toFixed(1)} ms [${p.nodes.join(', ')}]`)
+            .join(' | '),
       );
       console.log(rows.at(-1));
       if (process.env.BENCH_EXPLAIN === '1') for (const p of plans) console.log(p.text);
