@@ -175,7 +175,15 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
   const { prisma } = deps;
 
   return {
-    async detail(actor: Actor, number: number) {
+    /**
+     * `history: false` (the conversation tab) reads only the status events the conversation needs
+     * (which note is a proposal, which message carried the solution), not one per comment.
+     */
+    async detail(actor: Actor, number: number, options: { history?: boolean } = {}) {
+      const eventFilter =
+        options.history === false
+          ? Prisma.sql`AND e."type" = 'status' AND e."action" IN ('submit_solution', 'approve_solution', 'resolve_direct')`
+          : Prisma.empty;
       // The ticket and everything shown beside it (comments, attachments, history) in ONE
       // statement, under the same scope as every load: a page costs one round trip to the
       // database whatever the number of comments. The lists come back as JSON arrays. Names are
@@ -209,7 +217,7 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
                     FROM (SELECT e."id", e."type", e."action", e."from", e."to", e."data", e."isInternal", e."createdAt",
                                  u."name" AS "actorName"
                             FROM "TicketEvent" e LEFT JOIN "User" u ON u."id" = e."actorId"
-                           WHERE e."ticketId" = t."id" ${staffOnly(actor, Prisma.sql`AND e."isInternal" = false`)}) x
+                           WHERE e."ticketId" = t."id" ${eventFilter} ${staffOnly(actor, Prisma.sql`AND e."isInternal" = false`)}) x
                  ) AS "events"
           FROM "Ticket" t
           WHERE t."number" = ${number} AND ${ticketScopeSql(actor)}`,

@@ -74,7 +74,11 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
   // ── Ticket page (issue 8, UI): the view-model decides, the templates only render. ──────────────
   /** Everything the ticket page shows; also used to re-render it when an action is refused. */
   async function ticketPage(req: Request, number = numberParam(req)) {
-    const [detail, reference] = await Promise.all([tickets.detail(me(req), number), services.reference.get()]);
+    const tab = req.query.tab === 'history' ? 'history' : 'conversation';
+    const [detail, reference] = await Promise.all([
+      tickets.detail(me(req), number, { history: tab === 'history' }),
+      services.reference.get(),
+    ]);
     const needsTechnicians = detail.actions.includes('assign') || detail.actions.includes('reassign');
     return buildTicketPage(detail, me(req), {
       categories: reference.categories,
@@ -84,7 +88,7 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
       technicians: needsTechnicians
         ? await tickets.technicianOptions(detail.ticket.departmentId, reference.technicians)
         : [],
-      tab: req.query.tab === 'history' ? 'history' : 'conversation',
+      tab,
     });
   }
   /**
