@@ -12,7 +12,17 @@ import { nextOpenings } from './business-time.js';
 import { calendarFormValues, ZCalendarForm } from './calendars.schema.js';
 import type { CalendarsService, StoredCalendar } from './calendars.service.js';
 
-const timeZones = Intl.supportedValuesOf('timeZone');
+const supportedTimeZones = Intl.supportedValuesOf('timeZone');
+
+/**
+ * Intl lists CLDR's canonical names, which leave out UTC and some IANA names people use (Node lists
+ * America/Buenos_Aires, not America/Argentina/Buenos_Aires): the zone in use is always offered, so
+ * saving a form never switches it silently.
+ */
+function timeZoneOptions(...inUse: unknown[]): string[] {
+  const extra = inUse.filter((zone): zone is string => typeof zone === 'string' && zone !== '');
+  return [...new Set([...supportedTimeZones, 'UTC', ...extra])].sort();
+}
 
 /** "lun, 7 dic, 09:00" in the calendar's own zone: when it opens, as the people there say it. */
 function previewOpenings(req: Request, calendar: StoredCalendar): string[] {
@@ -32,7 +42,7 @@ export function calendarsRouter(ctx: AppContext, calendars: CalendarsService): R
   const router = Router();
   router.use(requireRole('ADMIN'));
   const actorId = (req: Request) => (req.user as Express.User).id;
-  const formData = () => ({ timeZones });
+  const formData = (timeZone: unknown) => ({ timeZones: timeZoneOptions(timeZone) });
 
   router.get('/', async (_req, res) => {
     res.render('admin/calendars/list', { calendars: await calendars.list() });
@@ -41,7 +51,7 @@ export function calendarsRouter(ctx: AppContext, calendars: CalendarsService): R
   router.get('/new', async (_req, res) => {
     const settings = await ctx.settings.get();
     res.render('admin/calendars/form', {
-      ...formData(),
+      ...formData(settings.timeZone),
       editing: null,
       openings: [],
       values: {
@@ -63,7 +73,7 @@ export function calendarsRouter(ctx: AppContext, calendars: CalendarsService): R
   router.get('/:id', async (req, res) => {
     const calendar = await load(idParam(req));
     res.render('admin/calendars/form', {
-      ...formData(),
+      ...formData(calendar.timeZone),
       editing: calendar,
       openings: previewOpenings(req, calendar),
       values: calendarFormValues(calendar),
@@ -73,9 +83,10 @@ export function calendarsRouter(ctx: AppContext, calendars: CalendarsService): R
   const save = (isNew: boolean) => [
     formBody,
     csrfProtection,
-    formView('admin/calendars/form', (_req, res) => ({
-      ...formData(),
-      openings: res.locals.editing ? previewOpenings(_req, res.locals.editing) : [],
+    formView('admin/calendars/form', (req, res) => ({
+      // The zone typed (if valid) and the stored one both stay on offer.
+      timeZones: timeZoneOptions(req.body?.timeZone, res.locals.editing?.timeZone),
+      openings: res.locals.editing ? previewOpenings(req, res.locals.editing) : [],
     })),
     async (req: Request, res: Response) => {
       const id = isNew ? null : idParam(req);

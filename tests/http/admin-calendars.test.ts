@@ -41,6 +41,12 @@ describe('the migration', () => {
     const setting = await t.db.prisma.setting.findUniqueOrThrow({ where: { key: 'defaultCalendarId' } });
     expect(setting.value).toBe(office.id);
     expect(await t.services.calendars.defaultCalendarId()).toBe(office.id);
+    // Intl's list names this zone America/Buenos_Aires: the stored name is still the one selected.
+    const page = await agent.get(`/admin/calendars/${office.id}`);
+    expect(page.text).toContain('<option value="America/Argentina/Buenos_Aires" selected>');
+    expect((await agent.get('/admin/calendars/new')).text).toContain(
+      '<option value="America/Argentina/Buenos_Aires" selected>',
+    );
   });
 });
 
