@@ -28,6 +28,7 @@ import { mailRouter } from './notifications/mail.routes.js';
 import { notificationsRouter } from './notifications/notifications.routes.js';
 import { createServices, type Services } from './services.js';
 import { setupRouter } from './setup/setup.routes.js';
+import { calendarsRouter } from './sla/calendars.routes.js';
 import { ticketsRouter } from './tickets/tickets.routes.js';
 
 export function createApp(
@@ -87,6 +88,7 @@ export function createApp(
   app.use(notificationsRouter(ctx, services.inApp, services.live, services.tickets));
   app.use('/admin/mail', mailRouter(ctx, services.mail));
   app.use('/admin/inbound', inboundRouter(ctx, createInboundLog(ctx)));
+  app.use('/admin/calendars', calendarsRouter(ctx, services.calendars));
   app.use('/admin', adminRouter(ctx, services));
 
   app.use(notFoundHandler);

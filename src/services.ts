@@ -17,6 +17,7 @@ import { subscribeNotifications } from './notifications/ticket-notifications.js'
 import { mailJob } from './notifications/worker.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
 import { createOrganizationMembers, createReferenceData } from './reference/reference-data.js';
+import { createCalendarsService } from './sla/calendars.service.js';
 import { createTicketChangeHooks } from './tickets/ticket-changes.js';
 import { createTicketSearch } from './tickets/ticket-search.js';
 import { createTicketLists } from './tickets/tickets.lists.js';
@@ -79,6 +80,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     users: createUsersService(ctx),
     organizations: createOrganizationsService(ctx),
     departments: createDepartmentsService(ctx),
+    calendars: createCalendarsService(ctx),
     /** Background work; server.ts starts it (tests and scripts start only what they need). */
     jobs,
   };

@@ -18,6 +18,7 @@ import { formView } from '../middleware/error-handler.js';
 import { ZOrganization } from '../organizations/organizations.schema.js';
 import type { OrganizationsService } from '../organizations/organizations.service.js';
 import { inboundUnknownSenderPolicies, isValidTimeZone } from '../settings/settings.service.js';
+import type { CalendarsService } from '../sla/calendars.service.js';
 import { ZCreateUser, ZResetPassword, ZUpdateUser, ZUserFilters } from '../users/users.schema.js';
 import type { UsersService } from '../users/users.service.js';
 import { adminOverview } from './overview.service.js';
@@ -27,6 +28,7 @@ type Services = {
   organizations: OrganizationsService;
   departments: DepartmentsService;
   storage: AttachmentStorage;
+  calendars: CalendarsService;
 };
 
 const actorId = (req: Request) => (req.user as Express.User).id;
@@ -190,17 +192,22 @@ export function adminRouter(ctx: AppContext, services: Services): Router {
   router.get('/departments', async (_req, res) => {
     res.render('admin/departments/list', { departments: await departments.listDepartments() });
   });
-  router.get('/departments/new', (_req, res) => {
-    res.render('admin/departments/form', { editing: null, values: { isActive: true } });
+  const departmentFormData = async () => ({ calendars: await services.calendars.options() });
+  router.get('/departments/new', async (_req, res) => {
+    res.render('admin/departments/form', {
+      ...(await departmentFormData()),
+      editing: null,
+      values: { isActive: true },
+    });
   });
   router.get('/departments/:id', async (req, res) => {
     const department = await departments.getDepartment(idParam(req));
-    res.render('admin/departments/form', { editing: department, values: department });
+    res.render('admin/departments/form', { ...(await departmentFormData()), editing: department, values: department });
   });
   const saveDepartment = (isNew: boolean) => [
     formBody,
     csrfProtection,
-    formView('admin/departments/form'),
+    formView('admin/departments/form', departmentFormData),
     async (req: Request, res: import('express').Response) => {
       const id = isNew ? null : idParam(req);
       res.locals.editing = id === null ? null : await departments.getDepartment(id);

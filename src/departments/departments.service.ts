@@ -25,7 +25,13 @@ export function createDepartmentsService(ctx: AppContext) {
     listDepartments() {
       return prisma.department.findMany({
         orderBy: { name: 'asc' },
-        select: { id: true, name: true, isActive: true, _count: { select: { members: true, categories: true } } },
+        select: {
+          id: true,
+          name: true,
+          isActive: true,
+          calendar: { select: { id: true, name: true } },
+          _count: { select: { members: true, categories: true } },
+        },
       });
     },
     /** Active departments for a form, plus the retired ones it already has chosen (keepIds). */
@@ -44,6 +50,13 @@ export function createDepartmentsService(ctx: AppContext) {
     async saveDepartment(id: number | null, input: TDepartment, actorId: number) {
       await assertNameFree('department', input.name, id ?? undefined);
       if (id !== null) await this.getDepartment(id);
+      if (input.calendarId !== null) {
+        const calendar = await prisma.businessCalendar.findUnique({
+          where: { id: input.calendarId },
+          select: { id: true },
+        });
+        if (!calendar) throw validationError({ calendarId: { key: 'validation.invalidChoice' } });
+      }
       const saved = await prisma.$transaction(async (tx) => {
         const row =
           id === null
@@ -55,6 +68,7 @@ export function createDepartmentsService(ctx: AppContext) {
             action: id === null ? 'department.create' : 'department.update',
             entityType: 'department',
             entityId: String(row.id),
+            data: { calendarId: input.calendarId },
           },
         });
         return row;

@@ -10,6 +10,7 @@ const configuration: NavLink[] = [
   { href: '/admin/organizations', key: 'nav.organizations' },
   { href: '/admin/departments', key: 'nav.departments' },
   { href: '/admin/categories', key: 'nav.categories' },
+  { href: '/admin/calendars', key: 'nav.calendars' },
   { href: '/admin/settings', key: 'nav.general' },
   { href: '/admin/mail', key: 'nav.mail' },
   { href: '/admin/inbound', key: 'nav.inbound' },
