@@ -26,6 +26,7 @@ import type { AppContext } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Priority, TicketStatus } from '../generated/prisma/enums.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
+import { markAll, queryWords, type SnippetPart, snippetOf } from './search-snippets.js';
 import { parseTicketNumber } from './ticket-number.js';
 import { openStatuses } from './ticket-statuses.js';
 import { dayStart } from './tickets.lists.js';
@@ -34,6 +35,10 @@ import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
 
 export const candidateLimit = 100;
 export const searchPageSize = 25;
+/** Characters of a description or comment a snippet may come from (the first marked word is looked for in them). */
+const textChars = 4000;
+/** Characters of an unmarked snippet, plus one to tell that the text went on. */
+const plainChars = 241;
 /** The newest tickets in scope read to tell a common word (walk on) from a rare one (GIN lookup). */
 const probeRows = 500;
 /** At most this many of the newest tickets in scope are walked for a common word (~1 µs each). */
@@ -57,7 +62,6 @@ export type SearchFilters = {
   createdBefore?: Date;
 };
 
-export type SnippetPart = { text: string; hit: boolean };
 export type SearchRow = {
   id: number;
   number: number;
@@ -120,31 +124,6 @@ export function myTicketsSearchFilters(filters: TMyTicketsFilters, timeZone: str
 }
 
 type SearchCursor = { mode: Mode; score: number; id: number };
-
-const startMark = '\u0001';
-const endMark = '\u0002';
-
-/** Splits ts_headline's output (hits between \x01 and \x02) into parts the view escapes. */
-export function splitHighlights(marked: string | null): SnippetPart[] {
-  if (!marked) return [];
-  const parts: SnippetPart[] = [];
-  let hit = false;
-  let text = '';
-  const flush = () => {
-    if (text) parts.push({ text, hit });
-    text = '';
-  };
-  for (const char of marked) {
-    if (char === startMark || char === endMark) {
-      flush();
-      hit = char === startMark;
-    } else {
-      text += char;
-    }
-  }
-  flush();
-  return parts;
-}
 
 /** Lower-case, accent-free, one folded string per original character (indexes stay aligned). */
 function foldChars(value: string): string[] {
@@ -216,8 +195,7 @@ type ResultRow = Omit<SearchRow, 'subject' | 'snippet' | 'score'> & {
   score: number;
   matched: number;
   subject: string;
-  subjectMarked: string | null;
-  snippetMarked: string | null;
+  snippetText: string | null;
 };
 
 export function createTicketSearch(ctx: AppContext) {
@@ -365,26 +343,13 @@ export function createTicketSearch(ctx: AppContext) {
     }
     const keyset = after ? Prisma.sql`("score", "id") < (${after.score}, ${after.id})` : Prisma.sql`TRUE`;
     const readable = staff ? Prisma.sql`TRUE` : Prisma.sql`c."isInternal" = false`;
-    const snippetOptions = 'MaxWords=30, MinWords=12, MaxFragments=2';
-    // ts_headline is the costly part of a page (0.1-0.2 ms a call, and up to four calls when the
-    // text holds none of the words: one per language, then the fallback), so it only runs on a
-    // text the words are in: the subject when the ticket's own words match, else the plain subject,
-    // and the description (or the quoted comment) unless the subject alone holds the words.
-    const plain = (text: Prisma.Sql) => Prisma.sql`translate(${text}, chr(1) || chr(2), '')`;
-    const inSubject = Prisma.sql`ts_filter(t."searchVector", '{a}') @@ ${wq}`;
-    const inDescription = Prisma.sql`ts_filter(t."searchVector", '{b}') @@ ${wq}`;
+    // The texts the result shows, marked in this process (search-snippets.ts): the description, or
+    // the quoted comment when only a comment holds the words. Cut to what a snippet may come from.
     const marked = withWords
-      ? Prisma.sql`CASE WHEN p."mode" = 'words' AND t."searchVector" @@ ${wq}
-                        THEN public.search_headline(t."subject", ${text}, 'HighlightAll=true')
-                        ELSE ${plain(Prisma.sql`t."subject"`)} END AS "subjectMarked",
-          CASE WHEN p."mode" <> 'words' THEN left(${plain(Prisma.sql`t."description"`)}, 240)
-               WHEN hit."body" IS NOT NULL THEN public.search_headline(hit."body", ${text}, ${snippetOptions})
-               WHEN ${inDescription} OR NOT ${inSubject}
-                 THEN public.search_headline(t."description", ${text}, ${snippetOptions})
-               ELSE left(${plain(Prisma.sql`t."description"`)}, 240) END AS "snippetMarked",
+      ? Prisma.sql`CASE WHEN p."mode" = 'words' THEN left(coalesce(hit."body", t."description"), ${textChars})
+                        ELSE left(t."description", ${plainChars}) END AS "snippetText",
           (hit."body" IS NOT NULL) AS "snippetFromComment"`
-      : Prisma.sql`NULL AS "subjectMarked", left(${plain(Prisma.sql`t."description"`)}, 240) AS "snippetMarked",
-          false AS "snippetFromComment"`;
+      : Prisma.sql`left(t."description", ${plainChars}) AS "snippetText", false AS "snippetFromComment"`;
     // The comment quoted is the newest one the actor may read that matches (the same rule as the
     // search itself, so an internal note is never quoted to a client), read for the page's rows.
     const comment = withWords
@@ -400,24 +365,24 @@ export function createTicketSearch(ctx: AppContext) {
         SELECT "mode", "id", "score", "matched" FROM ranked WHERE ${keyset}
          ORDER BY "score" DESC, "id" DESC LIMIT ${searchPageSize + 1})
       SELECT p."mode", p."score", p."matched", t."id", t."number", t."subject", t."status"::text AS "status",
-             t."priority"::text AS "priority", t."createdAt", r."name" AS "requesterName",
-             o."name" AS "organizationName", cat."name" AS "categoryName", a."name" AS "assigneeName", ${marked}
+             t."priority"::text AS "priority", t."createdAt",
+             (SELECT r."name" FROM "User" r WHERE r."id" = t."requesterId") AS "requesterName",
+             (SELECT o."name" FROM "Organization" o WHERE o."id" = t."organizationId") AS "organizationName",
+             (SELECT cat."name" FROM "Category" cat WHERE cat."id" = t."categoryId") AS "categoryName",
+             (SELECT a."name" FROM "User" a WHERE a."id" = t."assigneeId") AS "assigneeName", ${marked}
         FROM page p
         JOIN "Ticket" t ON t."id" = p."id"
-        JOIN "User" r ON r."id" = t."requesterId"
-        LEFT JOIN "Organization" o ON o."id" = t."organizationId"
-        LEFT JOIN "Category" cat ON cat."id" = t."categoryId"
-        LEFT JOIN "User" a ON a."id" = t."assigneeId"
         ${comment}
        ORDER BY p."score" DESC, p."id" DESC`;
     const mode: Mode = rows[0]?.mode ?? after?.mode ?? 'words';
+    const words = queryWords(text);
     const hasMore = rows.length > searchPageSize;
     const page = rows.slice(0, searchPageSize);
     const items = page.map(
-      ({ mode: rowMode, matched: _matched, subjectMarked, snippetMarked, ...row }): SearchRow => ({
+      ({ mode: rowMode, matched: _matched, snippetText, ...row }): SearchRow => ({
         ...row,
-        subject: rowMode === 'words' ? splitHighlights(subjectMarked) : highlightFragment(row.subject, text),
-        snippet: splitHighlights(snippetMarked),
+        subject: rowMode === 'words' ? markAll(row.subject, words) : highlightFragment(row.subject, text),
+        snippet: rowMode === 'words' ? snippetOf(snippetText ?? '', words) : snippetOf(snippetText ?? '', []),
       }),
     );
     const last = page.at(-1);
