@@ -28,5 +28,5 @@ ALTER TABLE "CannedReply" ADD CONSTRAINT "CannedReply_ownerId_fkey" FOREIGN KEY 
 -- AddForeignKey
 ALTER TABLE "CannedReply" ADD CONSTRAINT "CannedReply_departmentId_fkey" FOREIGN KEY ("departmentId") REFERENCES "Department"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
--- A reply has a text in at least one language (Prisma cannot say so; the service checks it first).
+-- A reply has a text in at least one language (Prisma cannot say so, the service checks it first).
 ALTER TABLE "CannedReply" ADD CONSTRAINT "CannedReply_has_body" CHECK ("bodyEs" IS NOT NULL OR "bodyEn" IS NOT NULL OR "bodyPtBr" IS NOT NULL);
