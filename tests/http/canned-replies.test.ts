@@ -362,6 +362,17 @@ describe("a reply's status action", () => {
     expect(await prisma().comment.count({ where: { ticketId: ticket.id } })).toBe(0);
   });
 
+  it('an internal note cannot carry an action that speaks to the client: 422, the text kept, nothing written', async () => {
+    const number = await assignedToA({ started: true });
+    const res = await send(techAAgent, number, 'Solo para el equipo.', { thenAction: 'hold', internal: 'on' });
+    expect(res.status).toBe(422);
+    expect(textareaOf(res.text)).toBe('Solo para el equipo.');
+    expect(res.text).toContain('Esta acción envía la respuesta al cliente');
+    const ticket = await prisma().ticket.findUniqueOrThrow({ where: { number } });
+    expect(ticket.status).toBe('IN_PROGRESS');
+    expect(await prisma().comment.count({ where: { ticketId: ticket.id } })).toBe(0);
+  });
+
   it('a stale page refuses the action and keeps the text', async () => {
     const number = await assignedToA({ started: true });
     const token = await csrfFrom(techAAgent, ticketPath(number));
