@@ -49,14 +49,17 @@ export function mayUseReply(
   return departmentIds.includes(reply.departmentId);
 }
 
-/** The same rule as mayUseReply(), as a `where` for loading one reply. */
+/** The shared replies mayUseReply() lets this staff member use, as a `where`. */
+function sharedWhere(user: ReplyUser, departmentIds: readonly number[]): Prisma.CannedReplyWhereInput {
+  return user.role === 'TECHNICIAN'
+    ? { ownerId: null, OR: [{ departmentId: null }, { departmentId: { in: [...departmentIds] } }] }
+    : { ownerId: null };
+}
+
+/** The same rule as mayUseReply(), as a `where` for loading one reply to insert. */
 function usableWhere(user: ReplyUser, departmentIds: readonly number[]): Prisma.CannedReplyWhereInput {
   if (user.role === 'CLIENT') return { id: -1 };
-  const shared: Prisma.CannedReplyWhereInput =
-    user.role === 'TECHNICIAN'
-      ? { ownerId: null, OR: [{ departmentId: null }, { departmentId: { in: [...departmentIds] } }] }
-      : { ownerId: null };
-  return { isActive: true, OR: [{ ownerId: user.id }, shared] };
+  return { isActive: true, OR: [{ ownerId: user.id }, sharedWhere(user, departmentIds)] };
 }
 
 const listSelect = {
@@ -161,7 +164,7 @@ export function createRepliesService(deps: {
     async listForUser(user: ReplyUser) {
       const departmentIds = await departmentIdsOf(user);
       const rows = await prisma.cannedReply.findMany({
-        where: { OR: [{ ownerId: user.id }, { ...usableWhere(user, departmentIds), ownerId: null }] },
+        where: { OR: [{ ownerId: user.id }, { isActive: true, ...sharedWhere(user, departmentIds) }] },
         orderBy: [{ title: 'asc' }, { id: 'asc' }],
         select: listSelect,
       });

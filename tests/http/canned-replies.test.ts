@@ -233,7 +233,7 @@ describe('managing replies', () => {
     });
     expect(res.status).toBe(302);
     const list = await adminAgent.get('/admin/replies');
-    expect(decode(list.text)).toContain('{{contract.code}}');
+    expect(decode(list.text)).toContain('Variables desconocidas, se insertarán tal cual: {{contract.code}}');
     expect(await prisma().cannedReply.count({ where: { title: 'Con variable rara', ownerId: null } })).toBe(1);
   });
 });
