@@ -26,6 +26,7 @@ import { securityHeaders } from './middleware/security.js';
 import { saveSessionBeforeRedirect, sessionMiddleware } from './middleware/session.js';
 import { mailRouter } from './notifications/mail.routes.js';
 import { notificationsRouter } from './notifications/notifications.routes.js';
+import { repliesRouter } from './replies/replies.routes.js';
 import { createServices, type Services } from './services.js';
 import { setupRouter } from './setup/setup.routes.js';
 import { calendarsRouter } from './sla/calendars.routes.js';
@@ -89,6 +90,8 @@ export function createApp(
   app.use('/admin/mail', mailRouter(ctx, services.mail));
   app.use('/admin/inbound', inboundRouter(ctx, createInboundLog(ctx)));
   app.use('/admin/calendars', calendarsRouter(ctx, services.calendars));
+  // Before the admin router: /admin/replies is its own page set, guarded like the admin's.
+  app.use(repliesRouter(services));
   app.use('/admin', adminRouter(ctx, services));
 
   app.use(notFoundHandler);

@@ -17,6 +17,7 @@ import { subscribeNotifications } from './notifications/ticket-notifications.js'
 import { mailJob } from './notifications/worker.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
 import { createOrganizationMembers, createReferenceData } from './reference/reference-data.js';
+import { createRepliesService } from './replies/replies.service.js';
 import { createCalendarsService } from './sla/calendars.service.js';
 import { createTicketChangeHooks } from './tickets/ticket-changes.js';
 import { createTicketSearch } from './tickets/ticket-search.js';
@@ -45,6 +46,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     { name: 'orphan-files', everyMs: 60 * 60_000, exclusive: true, run: () => removeOrphanFiles(prisma, storage) },
   ];
   const inbound = createInboundService(ctx, tickets, storage);
+  const reference = createReferenceData(prisma);
   if (ctx.env.IMAP_URL) {
     const poller = createImapPoller({
       url: ctx.env.IMAP_URL,
@@ -69,7 +71,8 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     tickets,
     ticketLists: createTicketLists(ctx),
     search: createTicketSearch(ctx),
-    reference: createReferenceData(prisma),
+    reference,
+    replies: createRepliesService({ prisma, reference, timeZone: async () => (await ctx.settings.get()).timeZone }),
     organizationMembers: createOrganizationMembers(prisma),
     attachments: createAttachmentsService(ctx),
     inbound,

@@ -72,3 +72,52 @@ document.addEventListener('DOMContentLoaded', () => {
     sync();
   }
 });
+
+// Canned replies: «Insertar» fills the reply box in place (without JavaScript the button posts the
+// form and the page comes back filled). The reply's action is offered as a ticked box when the
+// ticket allows it now.
+document.addEventListener('click', async (event) => {
+  if (!(event.target instanceof Element)) return;
+  const button = event.target.closest('[data-canned-insert]');
+  const form = button?.closest('form[data-canned-replies]');
+  if (!(button instanceof HTMLButtonElement) || !(form instanceof HTMLFormElement)) return;
+  const select = form.querySelector('select[name="replyId"]');
+  const box = form.querySelector('textarea[name="body"]');
+  if (!(select instanceof HTMLSelectElement) || !(box instanceof HTMLTextAreaElement) || !select.value) return;
+  event.preventDefault();
+  let reply;
+  try {
+    const url = `${form.dataset.cannedReplies}?reply=${encodeURIComponent(select.value)}`;
+    const response = await fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' });
+    if (!response.ok) throw new Error(String(response.status));
+    reply = await response.json();
+  } catch {
+    form.requestSubmit(button); // the page's own way, without the script
+    return;
+  }
+  const start = box.selectionStart ?? box.value.length;
+  const end = box.selectionEnd ?? box.value.length;
+  box.setRangeText(reply.text, start, end, 'end');
+  box.focus();
+  const holder = form.querySelector('[data-canned-action]');
+  const checkbox = holder?.querySelector('input[name="thenAction"]');
+  if (!(holder instanceof HTMLElement) || !(checkbox instanceof HTMLInputElement)) return;
+  if (!reply.action) {
+    holder.hidden = true;
+    checkbox.disabled = true;
+    checkbox.checked = false;
+    return;
+  }
+  const allowed = (form.dataset.allowedActions || '').split(' ').includes(reply.action);
+  checkbox.value = reply.action;
+  checkbox.disabled = false;
+  checkbox.checked = allowed;
+  const label = holder.querySelector('label');
+  if (label) label.textContent = reply.label;
+  const notNow = holder.querySelector('[data-not-now]');
+  if (notNow instanceof HTMLElement) {
+    notNow.textContent = reply.notNow;
+    notNow.hidden = allowed;
+  }
+  holder.hidden = false;
+});

@@ -6,6 +6,7 @@ import { AppError } from '../lib/errors.js';
 import { hashPassword } from '../lib/password.js';
 import { referenceChanged, registerCache } from '../reference/reference-data.js';
 import { deleteTicketsInTx } from '../tickets/ticket-bin.js';
+import { demoReplyRows } from './demo-replies.js';
 
 export const demoAccounts = [
   { email: 'admin@demo.local', name: 'Ana Administradora', role: 'ADMIN' },
@@ -109,6 +110,7 @@ export async function seedDemoData(prisma: PrismaClient, options: { password?: s
         },
       });
     }
+    await tx.cannedReply.createMany({ data: demoReplyRows(departments) });
     await tx.setting.upsert({
       where: { key: 'registrationEnabled' },
       create: { key: 'registrationEnabled', value: true },
@@ -168,6 +170,7 @@ export async function removeDemoData(
       data: { isDemo: false, isActive: false, sessionEpoch: { increment: 1 } },
     });
     await tx.user.deleteMany({ where: { isDemo: true } });
+    await tx.cannedReply.deleteMany({ where: { isDemo: true } });
     // Demo organizations go unless a real user or ticket has since been added to one.
     await tx.organization.deleteMany({
       where: { isDemo: true, users: { none: {} }, children: { none: {} }, tickets: { none: {} } },

@@ -11,6 +11,7 @@ const configuration: NavLink[] = [
   { href: '/admin/departments', key: 'nav.departments' },
   { href: '/admin/categories', key: 'nav.categories' },
   { href: '/admin/calendars', key: 'nav.calendars' },
+  { href: '/admin/replies', key: 'nav.sharedReplies' },
   { href: '/admin/settings', key: 'nav.general' },
   { href: '/admin/mail', key: 'nav.mail' },
   { href: '/admin/inbound', key: 'nav.inbound' },
@@ -26,8 +27,12 @@ const menus: Record<Role, NavItem[]> = {
   SUPPORT: [
     { href: '/queue', key: 'nav.queue' },
     { href: '/tickets/new', key: 'nav.newTicketForClient' },
+    { href: '/replies', key: 'nav.replies' },
   ],
-  TECHNICIAN: [{ href: '/work', key: 'nav.myWork' }],
+  TECHNICIAN: [
+    { href: '/work', key: 'nav.myWork' },
+    { href: '/replies', key: 'nav.replies' },
+  ],
   ADMIN: [
     { href: '/admin', key: 'nav.overview' },
     { href: '/queue', key: 'nav.queue' },

@@ -15,14 +15,16 @@ import { formatTicketNumber, parseTicketNumber, ticketPath as ticketUrl } from '
 import { buildTicketPage } from './ticket-page.view.js';
 import { myTicketsSearchFilters, queueSearchFilters } from './ticket-search.js';
 import { priorities, ticketStatuses } from './ticket-statuses.js';
-import { canActForClients, canCreateTicket } from './tickets.policy.js';
+import { canActForClients, canCreateTicket, isStaff } from './tickets.policy.js';
 import {
   actionSchemas,
   ZComment,
   ZCreateTicket,
+  ZInsertReply,
   ZMyTicketsFilters,
   ZProperties,
   ZQueueFilters,
+  ZReplyAction,
 } from './tickets.schema.js';
 import { assertMayTakeAction } from './transition-ticket.js';
 
@@ -75,12 +77,14 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
   /** Everything the ticket page shows; also used to re-render it when an action is refused. */
   async function ticketPage(req: Request, number = numberParam(req)) {
     const tab = req.query.tab === 'history' ? 'history' : 'conversation';
-    const [detail, reference] = await Promise.all([
+    // Canned replies come from the per-process copy (replies.service.ts): no statement of their own.
+    const [detail, reference, cannedReplies] = await Promise.all([
       tickets.detail(me(req), number, { history: tab === 'history' }),
       services.reference.get(),
+      isStaff(me(req)) ? services.replies.usable(me(req)) : [],
     ]);
     const needsTechnicians = detail.actions.includes('assign') || detail.actions.includes('reassign');
-    return buildTicketPage(detail, me(req), {
+    const page = buildTicketPage(detail, me(req), {
       categories: reference.categories,
       departments: reference.departments,
       priorities,
@@ -90,6 +94,7 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
         : [],
       tab,
     });
+    return { ...page, cannedReplies: cannedReplies.map(({ id, title }) => ({ id, title })) };
   }
   /**
    * Without JavaScript each action button is a link to this page, holding only that action's form.
@@ -204,10 +209,51 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
   router.post('/tickets/:number/comments', requireAuth, ticketForm, upload, csrfProtection, async (req, res) => {
     const number = numberParam(req);
     const input = parseForm(ZComment, req.body, req.invalidUtf8Fields);
+    // A canned reply's action ticked with the reply: both go through the table, or neither.
+    const withAction = parseForm(ZReplyAction, req.body);
     const uploads = await prepareUploads(req.files as Express.Multer.File[]);
-    await tickets.addComment(me(req), number, input, uploads);
-    flash(req, 'success', input.internal ? 'tickets.flash.noteAdded' : 'tickets.flash.commentAdded');
+    if (withAction.thenAction) {
+      await tickets.replyWithAction(me(req), number, input, withAction.thenAction, withAction.version, uploads);
+      flash(req, 'success', `tickets.flash.action.${withAction.thenAction}`, { number: formatTicketNumber(number) });
+    } else {
+      await tickets.addComment(me(req), number, input, uploads);
+      flash(req, 'success', input.internal ? 'tickets.flash.noteAdded' : 'tickets.flash.commentAdded');
+    }
     res.redirect(`${ticketUrl(number)}#conversation-end`);
+  });
+
+  // A canned reply into the reply box, without JavaScript: the page comes back with the box filled
+  // (after what was already typed) and the reply's action offered; nothing is sent yet.
+  router.post('/tickets/:number/reply-insert', requireAuth, ticketForm, formBody, csrfProtection, async (req, res) => {
+    const number = numberParam(req);
+    const { replyId, body, internal } = parseForm(ZInsertReply, req.body, req.invalidUtf8Fields);
+    const rendered = await services.replies.render(me(req), replyId, await services.replies.ticketFor(me(req), number));
+    const page = await ticketPage(req, number);
+    res.render('tickets/show', {
+      ...page,
+      values: {
+        body: body ? `${body}\n\n${rendered.text}` : rendered.text,
+        internal: internal ? 'on' : undefined,
+        replyId: String(replyId),
+        thenAction: rendered.action ?? undefined,
+      },
+      insertedReply: rendered.title,
+    });
+  });
+  // The same text for the page's script, which fills the box in place.
+  router.get('/tickets/:number/reply-text', requireAuth, async (req, res) => {
+    const number = numberParam(req);
+    const replyId = /^\d{1,9}$/.test(String(req.query.reply)) ? Number(req.query.reply) : 0;
+    const rendered = await services.replies.render(me(req), replyId, await services.replies.ticketFor(me(req), number));
+    res.set('Cache-Control', 'private, no-store');
+    const actionTitle = rendered.action ? req.t(`tickets.actions.${rendered.action}.title`) : null;
+    res.json({
+      text: rendered.text,
+      language: rendered.language,
+      action: rendered.action,
+      label: actionTitle ? req.t('replies.alsoAction', { action: actionTitle }) : null,
+      notNow: actionTitle ? req.t('replies.actionNotNow', { action: actionTitle }) : null,
+    });
   });
 
   router.post(

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { optionalId, optionalText, text } from '../lib/validate.js';
+import { cannedActions } from '../replies/reply-text.js';
 import { lifecycle, type TicketAction } from './ticket-lifecycle.js';
 import { priorities, ticketStatuses } from './ticket-statuses.js';
 
@@ -35,6 +36,35 @@ export const ZComment = z.object({
     .transform((value) => value === 'on' || value === 'true' || value === '1'),
 });
 export type TComment = z.infer<typeof ZComment>;
+
+/** A canned reply's action sent with the reply (a ticked "also …" box), against the page's version. */
+export const ZReplyAction = z
+  .object({
+    thenAction: z
+      .union([z.enum(cannedActions), z.literal('')])
+      .optional()
+      .transform((value) => (value ? value : null)),
+    version: z.string().optional(),
+  })
+  .transform((value, ctx) => {
+    if (value.thenAction === null) return { thenAction: null, version: 0 };
+    const version = /^\d{1,9}$/.test(value.version ?? '') ? Number(value.version) : 0;
+    if (version < 1) {
+      ctx.addIssue({ code: 'custom', message: 'required', path: ['version'] });
+      return z.NEVER;
+    }
+    return { thenAction: value.thenAction, version };
+  });
+
+/** "Insert" on the reply form: which canned reply, and what the box already held. */
+export const ZInsertReply = z.object({
+  replyId: optionalId().refine((value): value is number => value !== null, { error: 'required' }),
+  body: optionalText({ max: 20_000, multiline: true }),
+  internal: z
+    .string()
+    .optional()
+    .transform((value) => value === 'on'),
+});
 
 /** The properties panel: classification, and the technician (an assign or a reassign with its reason). */
 export const ZProperties = z.object({

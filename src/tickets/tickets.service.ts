@@ -4,6 +4,7 @@
 import { createAddComment } from './add-comment.js';
 import { createAutoClose } from './auto-close.js';
 import { createCreateTicket } from './create-ticket.js';
+import { createReplyWithAction } from './reply-with-action.js';
 import { createTicketBin } from './ticket-bin.js';
 import { createTicketPage } from './ticket-page.js';
 import type { TicketDeps } from './ticket-writes.js';
@@ -17,10 +18,12 @@ export type { SystemActor, TicketDeps } from './ticket-writes.js';
 export function createTicketsService(deps: TicketDeps) {
   const transitionTicket = createTransitionTicket(deps);
   const page = createTicketPage(deps);
+  const addComment = createAddComment(deps);
   return {
     create: createCreateTicket(deps),
     transitionTicket,
-    addComment: createAddComment(deps),
+    addComment,
+    replyWithAction: createReplyWithAction(deps, addComment, transitionTicket),
     updateProperties: createUpdateProperties(deps),
     ...createTicketBin(deps),
     autoCloseResolved: createAutoClose(deps, transitionTicket),

@@ -375,6 +375,10 @@ describe('demo data', () => {
     expect(refused.status).toBe(409);
     expect(refused.text).toContain('Primero cree un administrador propio');
     expect(await t.db.prisma.user.count({ where: { isDemo: true } })).toBe(5);
+    // Shared canned replies come with the demo, one of them putting a ticket on hold.
+    const replies = await t.db.prisma.cannedReply.findMany({ where: { isDemo: true, ownerId: null } });
+    expect(replies.map((r) => r.setStatusAction)).toContain('hold');
+    expect(replies.every((r) => r.bodyEs && r.bodyEn && r.bodyPtBr)).toBe(true);
 
     // The demo admin creates a real admin, who signs in and removes the demo data.
     const created = await submitForm(demoAdmin, '/admin/users/new', '/admin/users', {
@@ -398,6 +402,7 @@ describe('demo data', () => {
     expect(removed.headers.location).toBe('/admin/settings');
 
     expect(await t.db.prisma.user.count({ where: { isDemo: true } })).toBe(0);
+    expect(await t.db.prisma.cannedReply.count({ where: { isDemo: true } })).toBe(0);
     expect(
       await t.db.prisma.organization.findUnique({ where: { name: 'Comercial Los Andes S.A. (demo)' } }),
     ).toBeNull();

@@ -64,6 +64,16 @@ beforeAll(async () => {
   for (let i = 0; i < 60; i++)
     await tickets.addComment(asSupport, big, { body: `Nota ${i}`, internal: i % 3 === 0 }, []);
   for (let i = 0; i < 70; i++) await file(`Otra cámara ${i}`);
+  // A shared canned reply: the staff ticket page offers it from the per-process copy, no statement.
+  await t.services.replies.save({ ...supportUser, role: 'ADMIN' }, 'shared', null, {
+    title: 'Pedir más información',
+    bodyEs: 'Hola {{requester.name}}',
+    bodyEn: null,
+    bodyPtBr: null,
+    departmentId: null,
+    setStatusAction: 'hold',
+    isActive: true,
+  });
   support = await loginAs(t.app, supportUser.email);
   technician = await loginAs(t.app, techUser.email);
   client = await loginAs(t.app, clientUser.email);
@@ -90,6 +100,7 @@ describe('statements per request', () => {
   });
 
   it('the ticket page: at most 3 (session, the ticket with its thread, the technician picker), whatever the number of comments', async () => {
+    expect((await support.get(ticketPath(small))).text).toContain('Pedir más información');
     const few = await statementsOf(support, ticketPath(small));
     const many = await statementsOf(support, ticketPath(big));
     expect(many.length, describeAll(many)).toBeLessThanOrEqual(3);
