@@ -5,12 +5,12 @@ CREATE TYPE "SlaTarget" AS ENUM ('FIRST_RESPONSE', 'NEXT_RESPONSE', 'RESOLUTION'
 CREATE TYPE "SlaEventKind" AS ENUM ('WARNING', 'BREACH');
 
 -- AlterTable
-ALTER TABLE "Ticket" ADD COLUMN     "firstResponseDueAt" TIMESTAMP(3),
+ALTER TABLE "Ticket" ADD COLUMN     "awaitingReplySince" TIMESTAMP(3),
+ADD COLUMN     "firstResponseDueAt" TIMESTAMP(3),
 ADD COLUMN     "nextResponseDueAt" TIMESTAMP(3),
 ADD COLUMN     "onSiteAt" TIMESTAMP(3),
 ADD COLUMN     "onSiteDueAt" TIMESTAMP(3),
 ADD COLUMN     "resolutionDueAt" TIMESTAMP(3),
-ADD COLUMN     "resolutionLeftMinutes" INTEGER,
 ADD COLUMN     "slaCheckAt" TIMESTAMP(3),
 ADD COLUMN     "slaDueAt" TIMESTAMP(3),
 ADD COLUMN     "slaPolicyId" INTEGER,
