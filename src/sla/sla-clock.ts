@@ -87,7 +87,7 @@ export function deadline(calendar: Calendar, start: Date, minutes: number, pause
   for (const pause of pauses) {
     const pauseEnd = pause.to;
     if (pauseEnd !== null && pauseEnd <= from) continue;
-    const pauseStart = pause.from > from ? pause.from : from;
+    const pauseStart = new Date(Math.max(pause.from.getTime(), from.getTime()));
     const reached = addBusinessMinutes(calendar, from, left);
     if (reached <= pauseStart) return reached;
     left -= businessMinutesBetween(calendar, from, pauseStart);
