@@ -19,6 +19,7 @@ import { createOrganizationsService } from './organizations/organizations.servic
 import { createOrganizationMembers, createReferenceData } from './reference/reference-data.js';
 import { createRepliesService } from './replies/replies.service.js';
 import { createCalendarsService } from './sla/calendars.service.js';
+import { createSlaService } from './sla/sla.service.js';
 import { createTicketChangeHooks } from './tickets/ticket-changes.js';
 import { createTicketSearch } from './tickets/ticket-search.js';
 import { createTicketLists } from './tickets/tickets.lists.js';
@@ -34,6 +35,9 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
   const { prisma } = ctx.db;
   const storage = overrides.storage ?? createLocalStorage(ctx.env.UPLOAD_DIR);
   const ticketChanges = createTicketChangeHooks();
+  // SLA first: its due instants are part of the change notifications and rules may read.
+  const sla = createSlaService(ctx, { settings: ctx.settings });
+  ticketChanges.subscribe(sla.onTicketChange);
   subscribeNotifications(ticketChanges);
   const tickets = createTicketsService({ prisma, settings: ctx.settings, storage, hooks: ticketChanges });
   const live = createLiveHub(ctx.db, ctx.logger);
@@ -84,6 +88,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     organizations: createOrganizationsService(ctx),
     departments: createDepartmentsService(ctx),
     calendars: createCalendarsService(ctx),
+    sla,
     /** Background work; server.ts starts it (tests and scripts start only what they need). */
     jobs,
   };

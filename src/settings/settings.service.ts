@@ -13,6 +13,8 @@ export type Settings = {
   reopenWindowDays: number;
   /** Incoming e-mail from an address with no account: make a client account, answer politely, or drop it. */
   inboundUnknownSender: InboundUnknownSender;
+  /** Share of an SLA target elapsed when its warning goes out. */
+  slaWarnPercent: number;
 };
 
 export const inboundUnknownSenderPolicies = ['create', 'reject', 'drop'] as const;
@@ -25,6 +27,7 @@ export const defaultSettings: Settings = {
   autoCloseDays: 5,
   reopenWindowDays: 15,
   inboundUnknownSender: 'reject',
+  slaWarnPercent: 80,
 };
 
 const cacheMs = 60_000;

@@ -23,7 +23,7 @@ type CalendarRow = {
 };
 
 /** A row's JSON checked by the same rules as the form: a hand-edited row fails loudly here. */
-function toCalendar(row: CalendarRow): StoredCalendar {
+export function toCalendar(row: CalendarRow): StoredCalendar {
   const rules = ZCalendarRules.parse({
     timeZone: row.timeZone,
     alwaysOpen: row.alwaysOpen,
@@ -33,7 +33,14 @@ function toCalendar(row: CalendarRow): StoredCalendar {
   return { id: row.id, name: row.name, ...rules };
 }
 
-const calendarSelect = { id: true, name: true, timeZone: true, alwaysOpen: true, hours: true, holidays: true } as const;
+export const calendarSelect = {
+  id: true,
+  name: true,
+  timeZone: true,
+  alwaysOpen: true,
+  hours: true,
+  holidays: true,
+} as const;
 
 export function createCalendarsService(ctx: AppContext) {
   const { prisma } = ctx.db;

@@ -106,11 +106,14 @@ export function computeSlaClock(
   const clockCalendar = policy.businessHours ? calendar : alwaysOpen;
   const running = !facts.deleted && !stopped.includes(facts.status);
   const paused = running && facts.pauses.some((pause) => pause.to === null);
+  // A stopped ticket's last span (resolved, closed) is its end, not a pause: the due instants it
+  // had are kept for the record.
+  const pauses = running ? facts.pauses : facts.pauses.filter((pause) => pause.to !== null);
   const targets: TargetClock[] = [];
   const add = (target: SlaTargetName, minutes: number | null, start: Date | null, metAt: Date | null) => {
     if (minutes === null || start === null) return;
-    const dueAt = deadline(clockCalendar, start, minutes, facts.pauses);
-    const warnAt = deadline(clockCalendar, start, Math.floor((minutes * warnPercent) / 100), facts.pauses);
+    const dueAt = deadline(clockCalendar, start, minutes, pauses);
+    const warnAt = deadline(clockCalendar, start, Math.floor((minutes * warnPercent) / 100), pauses);
     targets.push({ target, minutes, dueAt, warnAt, pending: running && metAt === null, metAt });
   };
   add('FIRST_RESPONSE', policy.firstResponseMinutes, facts.createdAt, facts.firstResponseAt);

@@ -1,11 +1,11 @@
 // Runs once before all test files: prepares a migrated template database.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedDatabase } from '../../src/db/embedded.js';
-import { applyMigrations, listMigrationDirectories } from '../../src/db/migrations.js';
+import { applyMigrations, listMigrationDirectories, migrationsDir } from '../../src/db/migrations.js';
 import { serverUrl, templateName } from './database-names.js';
 
 declare module 'vitest' {
@@ -18,7 +18,12 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const url = serverUrl();
   if (url) {
-    const migrations = (await listMigrationDirectories()).map((dir) => dir.path);
+    // Names and SQL: a migration edited while it is being written gets a fresh template too.
+    const migrations = await Promise.all(
+      (await listMigrationDirectories()).map(
+        async (dir) => `${dir.path}:${await readFile(path.join(migrationsDir, dir.path, 'migration.sql'), 'utf8')}`,
+      ),
+    );
     const template = templateName(migrations);
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();

@@ -1,0 +1,173 @@
+// SLA clocks kept on every ticket change, in the change's own transaction (src/sla/sla.service.ts):
+// the policy that applies, each target's due instant, pauses, the next-response clock, and the
+// history entry when the policy changes. Calendar minutes here, so the figures do not depend on
+// the hour the test runs (business hours are covered by the clock's unit tests).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearReferenceCaches } from '../../src/reference/reference-data.js';
+import type { Actor } from '../../src/tickets/tickets.policy.js';
+import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createUser } from '../helpers/factories.js';
+
+let t: TestApp;
+let client: Actor;
+let support: Actor;
+let technician: Actor;
+let categoryId: number;
+const MIN = 60_000;
+
+const ticketOf = (number: number) => t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
+
+beforeAll(async () => {
+  t = await createTestApp({ UPLOAD_DIR: `/tmp/centinela-sla-${process.pid}` });
+  const { prisma } = t.db;
+  client = await createUser(prisma, { role: 'CLIENT' });
+  support = await createUser(prisma, { role: 'SUPPORT' });
+  technician = await createUser(prisma, { role: 'TECHNICIAN' });
+  categoryId = (await prisma.category.create({ data: { name: 'Cámaras' } })).id;
+  const base = { categoryIds: [], departmentIds: [], organizationIds: [], channels: [], businessHours: false };
+  await prisma.slaPolicy.createMany({
+    data: [
+      {
+        ...base,
+        name: 'Crítico',
+        position: 1,
+        priorities: ['CRITICAL'],
+        firstResponseMinutes: 60,
+        resolutionMinutes: 240,
+      },
+      {
+        ...base,
+        name: 'Normal',
+        position: 2,
+        priorities: [],
+        firstResponseMinutes: 480,
+        nextResponseMinutes: 120,
+        resolutionMinutes: 2400,
+      },
+    ],
+  });
+  clearReferenceCaches();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function file(priority: 'CRITICAL' | 'MEDIUM') {
+  return t.services.tickets.create(
+    client,
+    { subject: 'Cámara 3 sin imagen', description: 'Desde ayer.', priority, categoryId: null, requesterId: null },
+    [],
+  );
+}
+
+describe('SLA on ticket changes', () => {
+  it('a new ticket gets the first matching policy and its due instants, and the history says which', async () => {
+    const number = await file('CRITICAL');
+    const ticket = await ticketOf(number);
+    const policy = await t.db.prisma.slaPolicy.findUniqueOrThrow({ where: { name: 'Crítico' } });
+    expect(ticket.slaPolicyId).toBe(policy.id);
+    expect(ticket.firstResponseDueAt?.getTime()).toBe(ticket.createdAt.getTime() + 60 * MIN);
+    expect(ticket.resolutionDueAt?.getTime()).toBe(ticket.createdAt.getTime() + 240 * MIN);
+    expect(ticket.nextResponseDueAt).toBeNull();
+    expect(ticket.slaDueAt?.getTime()).toBe(ticket.createdAt.getTime() + 60 * MIN);
+    // 80 % of the nearest target.
+    expect(ticket.slaWarnAt?.getTime()).toBe(ticket.createdAt.getTime() + 48 * MIN);
+    expect(ticket.slaCheckAt?.getTime()).toBe(ticket.slaWarnAt?.getTime());
+    const events = await t.db.prisma.ticketEvent.findMany({ where: { ticketId: ticket.id, type: 'sla' } });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ from: null, to: 'Crítico · 4 h', isInternal: true });
+  });
+
+  it('a lower priority moves the ticket to the next policy, recomputed from its creation', async () => {
+    const number = await file('CRITICAL');
+    let ticket = await ticketOf(number);
+    await t.services.tickets.transitionTicket(support, number, 'assign', {
+      version: ticket.version,
+      priority: 'MEDIUM',
+      categoryId,
+      departmentId: null,
+      technicianId: technician.id,
+    });
+    ticket = await ticketOf(number);
+    expect(ticket.resolutionDueAt?.getTime()).toBe(ticket.createdAt.getTime() + 2400 * MIN);
+    const events = await t.db.prisma.ticketEvent.findMany({
+      where: { ticketId: ticket.id, type: 'sla' },
+      orderBy: { id: 'asc' },
+    });
+    expect(events.map((e) => [e.from, e.to])).toEqual([
+      [null, 'Crítico · 4 h'],
+      ['Crítico · 4 h', 'Normal · 1 d 16 h'],
+    ]);
+  });
+
+  it('on hold nothing is due; resumed, the resolution is pushed by exactly the time on hold', async () => {
+    const number = await file('CRITICAL');
+    let ticket = await ticketOf(number);
+    await t.services.tickets.transitionTicket(support, number, 'assign', {
+      version: ticket.version,
+      priority: 'CRITICAL',
+      categoryId,
+      departmentId: null,
+      technicianId: technician.id,
+    });
+    ticket = await ticketOf(number);
+    await t.services.tickets.transitionTicket(technician, number, 'start', { version: ticket.version });
+    ticket = await ticketOf(number);
+    const before = ticket.resolutionDueAt?.getTime() as number;
+    await t.services.tickets.transitionTicket(technician, number, 'hold', {
+      version: ticket.version,
+      reason: 'Espera repuesto',
+    });
+    ticket = await ticketOf(number);
+    expect(ticket.slaDueAt).toBeNull();
+    expect(ticket.resolutionDueAt).toBeNull();
+    expect(ticket.slaCheckAt).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await t.services.tickets.transitionTicket(technician, number, 'resume', { version: ticket.version });
+    ticket = await ticketOf(number);
+    const spans = await t.db.prisma.ticketEvent.findMany({
+      where: { ticketId: ticket.id, type: 'status', to: { in: ['ON_HOLD', 'IN_PROGRESS'] } },
+      orderBy: { id: 'asc' },
+    });
+    const held = (spans.at(-1)?.createdAt.getTime() as number) - (spans.at(-2)?.createdAt.getTime() as number);
+    expect(held).toBeGreaterThanOrEqual(30);
+    expect(ticket.resolutionDueAt?.getTime()).toBe(before + held);
+    // The hold's message to the client was the first response: met, no longer the nearest.
+    expect(ticket.firstResponseAt).not.toBeNull();
+    expect(ticket.slaDueAt?.getTime()).toBe(ticket.resolutionDueAt?.getTime());
+  });
+
+  it("a client's reply starts the next-response clock; a staff reply ends it", async () => {
+    const number = await file('MEDIUM');
+    await t.services.tickets.addComment(support, number, { body: 'Estamos revisando.', internal: false }, []);
+    await t.services.tickets.addComment(client, number, { body: 'Sigue sin imagen.', internal: false }, []);
+    let ticket = await ticketOf(number);
+    const reply = await t.db.prisma.comment.findFirstOrThrow({
+      where: { ticketId: ticket.id },
+      orderBy: { id: 'desc' },
+    });
+    expect(ticket.awaitingReplySince?.getTime()).toBeGreaterThanOrEqual(reply.createdAt.getTime() - 1000);
+    expect(ticket.nextResponseDueAt?.getTime()).toBe((ticket.awaitingReplySince?.getTime() as number) + 120 * MIN);
+    expect(ticket.slaDueAt?.getTime()).toBe(ticket.nextResponseDueAt?.getTime());
+    // An internal note is not an answer to the client.
+    await t.services.tickets.addComment(support, number, { body: 'Pedir repuesto.', internal: true }, []);
+    expect((await ticketOf(number)).nextResponseDueAt).not.toBeNull();
+    await t.services.tickets.addComment(support, number, { body: 'Mañana va el técnico.', internal: false }, []);
+    ticket = await ticketOf(number);
+    expect(ticket.awaitingReplySince).toBeNull();
+    expect(ticket.nextResponseDueAt).toBeNull();
+  });
+
+  it('resolved: nothing pending any more, the due instants kept for the record', async () => {
+    const number = await file('CRITICAL');
+    const ticket = await ticketOf(number);
+    await t.services.tickets.transitionTicket(support, number, 'resolve_direct', {
+      version: ticket.version,
+      message: 'Reiniciamos el grabador.',
+    });
+    const resolved = await ticketOf(number);
+    expect(resolved.slaDueAt).toBeNull();
+    expect(resolved.slaCheckAt).toBeNull();
+    expect(resolved.resolutionDueAt?.getTime()).toBe(ticket.resolutionDueAt?.getTime());
+  });
+});
