@@ -20,6 +20,7 @@ import { createOrganizationMembers, createReferenceData } from './reference/refe
 import { createRepliesService } from './replies/replies.service.js';
 import { createCalendarsService } from './sla/calendars.service.js';
 import { createSlaService } from './sla/sla.service.js';
+import { createSlaSweep } from './sla/sla-sweep.js';
 import { createTicketChangeHooks } from './tickets/ticket-changes.js';
 import { createTicketSearch } from './tickets/ticket-search.js';
 import { createTicketLists } from './tickets/tickets.lists.js';
@@ -38,6 +39,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
   // SLA first: its due instants are part of the change notifications and rules may read.
   const sla = createSlaService(ctx, { settings: ctx.settings });
   ticketChanges.subscribe(sla.onTicketChange);
+  const slaSweep = createSlaSweep(ctx, sla);
   subscribeNotifications(ticketChanges);
   const tickets = createTicketsService({ prisma, settings: ctx.settings, storage, hooks: ticketChanges });
   const live = createLiveHub(ctx.db, ctx.logger);
@@ -48,6 +50,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     mailJob(mailWorker, live),
     { name: 'auto-close', everyMs: 10 * 60_000, exclusive: true, run: () => tickets.autoCloseResolved() },
     { name: 'orphan-files', everyMs: 60 * 60_000, exclusive: true, run: () => removeOrphanFiles(prisma, storage) },
+    { name: 'sla-sweep', everyMs: 60_000, exclusive: true, run: () => slaSweep() },
   ];
   const inbound = createInboundService(ctx, tickets, storage);
   const reference = createReferenceData(prisma);
@@ -89,6 +92,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     departments: createDepartmentsService(ctx),
     calendars: createCalendarsService(ctx),
     sla,
+    slaSweep,
     /** Background work; server.ts starts it (tests and scripts start only what they need). */
     jobs,
   };

@@ -13,11 +13,13 @@ const supportKinds: readonly EmailKind[] = [
   'reopened',
   'commentFromClient',
   'mentioned',
+  'slaWarning',
+  'slaBreach',
 ];
 
 export const emailKindsByRole: Record<Role, readonly EmailKind[]> = {
   CLIENT: ['createdRequester', 'resolved', 'onHold', 'closed', 'cancelled', 'commentFromStaff'],
-  TECHNICIAN: ['assigned', 'reopened', 'commentFromClient', 'mentioned'],
+  TECHNICIAN: ['assigned', 'reopened', 'commentFromClient', 'mentioned', 'slaWarning', 'slaBreach'],
   SUPPORT: supportKinds,
   // Admins stand in for support on an install without support staff.
   ADMIN: supportKinds,

@@ -30,6 +30,8 @@ export type EmailKind =
   | 'commentFromClient'
   | 'commentFromStaff'
   | 'mentioned'
+  | 'slaWarning'
+  | 'slaBreach'
   | 'passwordReset'
   | 'verifyEmail'
   | 'inboundRejected'
@@ -86,6 +88,8 @@ export const userSelect = {
 export type Audience = {
   userIds?: (number | null | undefined)[];
   support?: boolean;
+  /** Every active admin (an SLA breach). */
+  admins?: boolean;
   kind: EmailKind;
   evenTheActor?: boolean;
   staffWhoSeeIt?: boolean;
@@ -117,6 +121,19 @@ export function audiencesFor(
       return [{ userIds: [ticket.requesterId], kind: 'commentFromStaff' }];
     case 'comment.internal':
       return [{ userIds: numList(payload.mentionedUserIds), kind: 'mentioned', staffWhoSeeIt: true }];
+    // SLA (src/sla/sla-sweep.ts): a warning to the technician and support; a breach to support, the
+    // admins and the policy's escalation contact.
+    case 'sla.warning':
+      return [
+        { userIds: [assigneeId], kind: 'slaWarning', staffWhoSeeIt: true },
+        { support: true, kind: 'slaWarning' },
+      ];
+    case 'sla.breach':
+      return [
+        { support: true, kind: 'slaBreach' },
+        { admins: true, kind: 'slaBreach' },
+        { userIds: [num(payload.escalationUserId)], kind: 'slaBreach', staffWhoSeeIt: true },
+      ];
     default: {
       // A lifecycle action: its record in the table says who hears about it (maybe nobody).
       const action = topic.startsWith('ticket.') ? topic.slice('ticket.'.length) : '';
@@ -209,6 +226,8 @@ async function resolveTicketDeliveries(prisma: PrismaClient, rows: OutboxRow[]):
       if (id !== null) personIds.add(id);
     }
     for (const id of numList(row.payload.mentionedUserIds)) personIds.add(id);
+    const escalation = num(row.payload.escalationUserId);
+    if (escalation !== null) personIds.add(escalation);
     personIds.add(ticket.requesterId);
     if (ticket.assigneeId !== null) personIds.add(ticket.assigneeId);
   }
@@ -240,6 +259,13 @@ async function resolveTicketDeliveries(prisma: PrismaClient, rows: OutboxRow[]):
   const support = plans.some((plan) => plan.audiences.some((audience) => audience.support))
     ? await supportStaff(prisma)
     : [];
+  const admins = plans.some((plan) => plan.audiences.some((audience) => audience.admins))
+    ? await prisma.user.findMany({
+        where: { role: 'ADMIN', isActive: true },
+        select: personSelect,
+        orderBy: { id: 'asc' },
+      })
+    : [];
 
   // Staff-only audiences (mentions): which of the named people may open which ticket.
   const scopePairs: { person: Person; ticketId: number }[] = [];
@@ -260,7 +286,7 @@ async function resolveTicketDeliveries(prisma: PrismaClient, rows: OutboxRow[]):
     for (const audience of plan.audiences) {
       const ids = (audience.userIds ?? []).filter((id): id is number => typeof id === 'number');
       const named = ids.map((id) => people.get(id)).filter((p): p is Person => Boolean(p?.isActive));
-      for (const user of [...named, ...(audience.support ? support : [])]) {
+      for (const user of [...named, ...(audience.support ? support : []), ...(audience.admins ? admins : [])]) {
         const isActor = user.id === plan.actorId;
         if ((isActor && !audience.evenTheActor) || recipients.has(user.id)) continue;
         if (audience.staffWhoSeeIt && !visible.has(pairKey(user.id, plan.ticket.id))) continue;

@@ -116,7 +116,12 @@ export function createSlaService(ctx: AppContext, deps: { settings: SettingsServ
    * `awaiting` moves the next-response start: a client's public reply starts it (unless one is
    * already waiting), a staff public reply ends it.
    */
-  async function recompute(tx: Tx, ticketId: number, awaiting: 'client' | 'staff' | null, at: Date) {
+  async function recompute(
+    tx: Tx,
+    ticketId: number,
+    awaiting: 'client' | 'staff' | null,
+    at: Date,
+  ): Promise<{ clock: SlaClock; policy: SlaPolicyRule } | null> {
     const [rows, ref, settings] = await Promise.all([
       tx.$queryRaw<FactsRow[]>`
         SELECT t."id", t."status"::text AS "status", t."priority"::text AS "priority", t."channel"::text AS "channel",
@@ -132,13 +137,13 @@ export function createSlaService(ctx: AppContext, deps: { settings: SettingsServ
       deps.settings.get(),
     ]);
     const row = rows[0];
-    if (!row) return;
+    if (!row) return null;
     const awaitingReplySince =
       awaiting === 'client' ? (row.awaitingReplySince ?? at) : awaiting === 'staff' ? null : row.awaitingReplySince;
     const policy = pickPolicy(ref.policies, row);
     // No policy, none before, nothing stored: the common case without SLAs writes nothing.
     if (policy === null && row.slaPolicyId === null && row.blank && awaitingReplySince === row.awaitingReplySince)
-      return;
+      return null;
     const changes = (typeof row.changes === 'string' ? JSON.parse(row.changes) : row.changes) as {
       at: string;
       from: string | null;
@@ -185,6 +190,7 @@ export function createSlaService(ctx: AppContext, deps: { settings: SettingsServ
         },
       });
     }
+    return clock && policy ? { clock, policy } : null;
   }
 
   async function onTicketChange(tx: Tx, change: TicketChange): Promise<void> {

@@ -1,0 +1,69 @@
+// The SLA sweep (a job, every minute): tickets whose next warning or due instant has come
+// (`slaCheckAt`, a partial index over the few with a pending target) get each crossing written
+// once to the SLA log and notified through the outbox, in one transaction per ticket. The log's
+// unique key (ticket, target, kind, due instant) makes a crossing count once whatever the number
+// of processes sweeping; a due instant moved by a change (priority raised) is a new crossing.
+import type { AppContext } from '../context.js';
+import { enqueueNotification } from '../notifications/outbox.js';
+import type { SlaService } from './sla.service.js';
+
+const BATCH = 200;
+
+export type SweepResult = { checked: number; warnings: number; breaches: number };
+
+export function createSlaSweep(ctx: AppContext, sla: SlaService) {
+  const { prisma } = ctx.db;
+
+  return async function sweepSla(now = new Date()): Promise<SweepResult> {
+    const result: SweepResult = { checked: 0, warnings: 0, breaches: 0 };
+    const due = await prisma.$queryRaw<{ id: number }[]>`
+      SELECT "id" FROM "Ticket" WHERE "slaCheckAt" IS NOT NULL AND "slaCheckAt" <= ${now}
+       ORDER BY "slaCheckAt" LIMIT ${BATCH}`;
+    for (const { id } of due) {
+      await prisma.$transaction(async (tx) => {
+        // A ticket being changed right now is left to the next run (its change recomputes it).
+        const locked = await tx.$queryRaw<{ number: number }[]>`
+          SELECT "number" FROM "Ticket" WHERE "id" = ${id} AND "slaCheckAt" <= ${now} FOR UPDATE SKIP LOCKED`;
+        const number = locked[0]?.number;
+        if (number === undefined) return;
+        result.checked++;
+        const computed = await sla.recompute(tx, id, null, now);
+        let next: Date | null = null;
+        for (const target of computed?.clock.targets ?? []) {
+          if (!target.pending || target.dueAt === null) continue;
+          for (const [kind, at] of [
+            ['WARNING', target.warnAt],
+            ['BREACH', target.dueAt],
+          ] as const) {
+            if (at === null) continue;
+            if (at > now) {
+              if (next === null || at < next) next = at;
+              continue;
+            }
+            const written = await tx.$executeRaw`
+              INSERT INTO "SlaEvent" ("ticketId", "target", "kind", "dueAt", "at")
+              VALUES (${id}, ${target.target}::"SlaTarget", ${kind}::"SlaEventKind", ${target.dueAt}, ${now})
+              ON CONFLICT DO NOTHING`;
+            if (written === 0) continue;
+            if (kind === 'WARNING') result.warnings++;
+            else result.breaches++;
+            await enqueueNotification(
+              tx,
+              kind === 'WARNING' ? 'sla.warning' : 'sla.breach',
+              {
+                number,
+                actorId: null,
+                target: target.target,
+                dueAt: target.dueAt.toISOString(),
+                escalationUserId: kind === 'BREACH' ? computed?.policy.escalationUserId : undefined,
+              },
+              id,
+            );
+          }
+        }
+        await tx.$executeRaw`UPDATE "Ticket" SET "slaCheckAt" = ${next} WHERE "id" = ${id}`;
+      });
+    }
+    return result;
+  };
+}
