@@ -44,6 +44,13 @@ type HeaderRow = {
   ratingComment: string | null;
   version: number;
   firstResponseAt: Date | null;
+  firstResponseDueAt: Date | null;
+  nextResponseDueAt: Date | null;
+  resolutionDueAt: Date | null;
+  onSiteDueAt: Date | null;
+  onSiteAt: Date | null;
+  slaDueAt: Date | null;
+  slaWarnAt: Date | null;
   resolvedAt: Date | null;
   closedAt: Date | null;
   deletedAt: Date | null;
@@ -57,6 +64,7 @@ type HeaderRow = {
   assigneeName: string | null;
   createdBy: JsonOf<{ name: string; role: Role }>;
   duplicateOfNumber: number | null;
+  slaPolicyName: string | null;
 };
 /** A json_build_object column: parsed by the driver, or its text when a driver leaves JSON as a string. */
 type JsonOf<T> = T | string;
@@ -131,6 +139,13 @@ const ticketColumns = Prisma.raw(
     'ratingComment',
     'version',
     'firstResponseAt',
+    'firstResponseDueAt',
+    'nextResponseDueAt',
+    'resolutionDueAt',
+    'onSiteDueAt',
+    'onSiteAt',
+    'slaDueAt',
+    'slaWarnAt',
     'resolvedAt',
     'closedAt',
     'deletedAt',
@@ -202,6 +217,7 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
                  (SELECT json_build_object('name', cb."name", 'role', cb."role")
                     FROM "User" cb WHERE cb."id" = t."createdById") AS "createdBy",
                  (SELECT dup."number" FROM "Ticket" dup WHERE dup."id" = t."duplicateOfId") AS "duplicateOfNumber",
+                 (SELECT sp."name" FROM "SlaPolicy" sp WHERE sp."id" = t."slaPolicyId") AS "slaPolicyName",
                  (SELECT coalesce(json_agg(x ORDER BY x."createdAt", x."id"), '[]')
                     FROM (SELECT cm."id", cm."body", cm."isInternal", cm."createdAt",
                                  u."id" AS "authorId", u."name" AS "authorName", u."role"::text AS "authorRole"

@@ -2,8 +2,10 @@
 // which lifecycle actions to offer and which one is primary, who edits the properties, whether the
 // requester's contact comes first, which internal note is the technician's proposal. Pure: the
 // route passes what the service loaded (tickets.detail()) and the reference data.
+
 import type { SessionUser } from '../auth/session-user.js';
 import { avatarClassOf, initialsOf } from '../lib/avatar.js';
+import { slaTargetsView } from '../sla/sla-display.js';
 import type { TicketAction } from './ticket-lifecycle.js';
 import { isStaff } from './tickets.policy.js';
 import type { TicketsService } from './tickets.service.js';
@@ -209,6 +211,9 @@ export function buildTicketPage(detail: Detail, actor: TicketPageActor, extras: 
       ...(isResolvedForOwner && allowed.has('reopen') ? (['reopen'] as TicketAction[]) : []),
     ],
     contact,
+    /** Staff see the SLA's targets; a client never sees contract details here. */
+    sla:
+      staff && ticket.slaPolicyName !== null ? { policyName: ticket.slaPolicyName, ...slaTargetsView(ticket) } : null,
     requesterInitials: initialsOf(ticket.requester.name),
     requesterAvatarClass: avatarClassOf(ticket.requester.id),
     originalFiles: filesByComment.get(null) ?? [],

@@ -5,8 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearReferenceCaches } from '../../src/reference/reference-data.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
-import { createTestApp, type TestApp } from '../helpers/app.js';
+import { createTestApp, loginAs, type TestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
+import { ticketPath } from '../helpers/tickets.js';
 
 let t: TestApp;
 let client: Actor;
@@ -169,5 +170,22 @@ describe('SLA on ticket changes', () => {
     expect(resolved.slaDueAt).toBeNull();
     expect(resolved.slaCheckAt).toBeNull();
     expect(resolved.resolutionDueAt?.getTime()).toBe(ticket.resolutionDueAt?.getTime());
+  });
+
+  it('support sees each target on the ticket page and the policy in the history; the client sees neither', async () => {
+    const number = await file('CRITICAL');
+    const staffPage = await (await loginAs(t.app, (support as { email: string }).email)).get(ticketPath(number));
+    expect(staffPage.status).toBe(200);
+    expect(staffPage.text).toContain('SLA · Crítico');
+    expect(staffPage.text).toMatch(/Primera respuesta<\/dt>\s*<dd><span class="badge sla-badge sla-running">En plazo/);
+    const history = await (await loginAs(t.app, (support as { email: string }).email)).get(
+      `${ticketPath(number)}?tab=history`,
+    );
+    expect(history.text).toContain('SLA: — → Crítico · 4 h');
+    const clientAgent = await loginAs(t.app, (client as { email: string }).email);
+    const clientPage = await clientAgent.get(ticketPath(number));
+    expect(clientPage.status).toBe(200);
+    expect(clientPage.text).not.toContain('Crítico');
+    expect((await clientAgent.get(`${ticketPath(number)}?tab=history`)).text).not.toContain('SLA:');
   });
 });
