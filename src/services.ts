@@ -19,6 +19,7 @@ import { createOrganizationsService } from './organizations/organizations.servic
 import { createOrganizationMembers, createReferenceData } from './reference/reference-data.js';
 import { createRepliesService } from './replies/replies.service.js';
 import { createCalendarsService } from './sla/calendars.service.js';
+import { createSlaPoliciesService } from './sla/sla-policies.service.js';
 import { createTicketChangeHooks } from './tickets/ticket-changes.js';
 import { createTicketSearch } from './tickets/ticket-search.js';
 import { createTicketLists } from './tickets/tickets.lists.js';
@@ -84,6 +85,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     organizations: createOrganizationsService(ctx),
     departments: createDepartmentsService(ctx),
     calendars: createCalendarsService(ctx),
+    slaPolicies: createSlaPoliciesService(ctx),
     /** Background work; server.ts starts it (tests and scripts start only what they need). */
     jobs,
   };
