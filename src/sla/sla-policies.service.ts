@@ -216,30 +216,6 @@ export function createSlaPoliciesService(ctx: Pick<AppContext, 'db'>) {
       return { policies, names: await namesFor(policies) };
     },
 
-    /** Every policy as pickPolicy reads them (inactive ones included: it skips them itself). */
-    rules(): Promise<SlaPolicyRule[]> {
-      return prisma.slaPolicy.findMany({
-        orderBy: [{ position: 'asc' }, { id: 'asc' }],
-        select: {
-          id: true,
-          name: true,
-          position: true,
-          isActive: true,
-          priorities: true,
-          categoryIds: true,
-          departmentIds: true,
-          organizationIds: true,
-          channels: true,
-          businessHours: true,
-          firstResponseMinutes: true,
-          nextResponseMinutes: true,
-          resolutionMinutes: true,
-          onSiteMinutes: true,
-          escalationUserId: true,
-        },
-      });
-    },
-
     /** The form's choices: active ones, plus the retired ones this policy already has. */
     async formOptions(current: StoredSlaPolicy | null) {
       const [categories, departments, staff] = await Promise.all([
