@@ -202,6 +202,16 @@ describe('order, activation and deletion', () => {
     expect(list.text.indexOf('>C</a>')).toBeLessThan(list.text.indexOf('>A</a>'));
   });
 
+  it('policies created and moved at the same time still end up at positions 1..n', async () => {
+    const first = await createPolicy('Primera');
+    await Promise.all([
+      ...Array.from({ length: 6 }, (_, i) => createPolicy(`Paralela ${i}`)),
+      t.services.slaPolicies.move(first.id, 'down', adminId),
+    ]);
+    const rows = await t.db.prisma.slaPolicy.findMany({ orderBy: { position: 'asc' } });
+    expect(rows.map((row) => row.position)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('an unknown direction is refused and nothing moves', async () => {
     await createPolicy('A');
     const b = await createPolicy('B');
