@@ -30,6 +30,7 @@ import { repliesRouter } from './replies/replies.routes.js';
 import { createServices, type Services } from './services.js';
 import { setupRouter } from './setup/setup.routes.js';
 import { calendarsRouter } from './sla/calendars.routes.js';
+import { slaPoliciesRouter } from './sla/sla-policies.routes.js';
 import { ticketsRouter } from './tickets/tickets.routes.js';
 
 export function createApp(
@@ -90,6 +91,7 @@ export function createApp(
   app.use('/admin/mail', mailRouter(ctx, services.mail));
   app.use('/admin/inbound', inboundRouter(ctx, createInboundLog(ctx)));
   app.use('/admin/calendars', calendarsRouter(ctx, services.calendars));
+  app.use('/admin/sla', slaPoliciesRouter(services.slaPolicies));
   // Before the admin router: /admin/replies is its own page set, guarded like the admin's.
   app.use(repliesRouter(services));
   app.use('/admin', adminRouter(ctx, services));

@@ -20,6 +20,7 @@ import { createOrganizationMembers, createReferenceData } from './reference/refe
 import { createRepliesService } from './replies/replies.service.js';
 import { createCalendarsService } from './sla/calendars.service.js';
 import { createSlaService } from './sla/sla.service.js';
+import { createSlaPoliciesService } from './sla/sla-policies.service.js';
 import { createSlaSweep } from './sla/sla-sweep.js';
 import { createTicketChangeHooks } from './tickets/ticket-changes.js';
 import { createTicketSearch } from './tickets/ticket-search.js';
@@ -93,6 +94,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     calendars: createCalendarsService(ctx),
     sla,
     slaSweep,
+    slaPolicies: createSlaPoliciesService(ctx),
     /** Background work; server.ts starts it (tests and scripts start only what they need). */
     jobs,
   };

@@ -7,6 +7,7 @@ import { hashPassword } from '../lib/password.js';
 import { referenceChanged, registerCache } from '../reference/reference-data.js';
 import { deleteTicketsInTx } from '../tickets/ticket-bin.js';
 import { demoReplyRows } from './demo-replies.js';
+import { removeDemoSlaPolicies, seedDemoSlaPolicies } from './demo-sla.js';
 
 export const demoAccounts = [
   { email: 'admin@demo.local', name: 'Ana Administradora', role: 'ADMIN' },
@@ -111,6 +112,7 @@ export async function seedDemoData(prisma: PrismaClient, options: { password?: s
       });
     }
     await tx.cannedReply.createMany({ data: demoReplyRows(departments) });
+    await seedDemoSlaPolicies(tx);
     await tx.setting.upsert({
       where: { key: 'registrationEnabled' },
       create: { key: 'registrationEnabled', value: true },
@@ -122,7 +124,8 @@ export async function seedDemoData(prisma: PrismaClient, options: { password?: s
 }
 
 /**
- * Removes the demo data: tickets filed by demo accounts, the demo accounts and organizations.
+ * Removes the demo data: tickets filed by demo accounts, the demo accounts and organizations,
+ * the demo canned replies and SLA policies.
  * A demo account that also touched real tickets is deactivated instead of deleted (history is kept).
  * The admin must have an account of their own first. Returns the files to remove afterwards.
  */
@@ -171,6 +174,7 @@ export async function removeDemoData(
     });
     await tx.user.deleteMany({ where: { isDemo: true } });
     await tx.cannedReply.deleteMany({ where: { isDemo: true } });
+    await removeDemoSlaPolicies(tx);
     // Demo organizations go unless a real user or ticket has since been added to one.
     await tx.organization.deleteMany({
       where: { isDemo: true, users: { none: {} }, children: { none: {} }, tickets: { none: {} } },

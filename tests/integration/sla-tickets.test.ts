@@ -10,8 +10,8 @@ import { createUser } from '../helpers/factories.js';
 import { ticketPath } from '../helpers/tickets.js';
 
 let t: TestApp;
-let client: Actor;
-let support: Actor;
+let client: Actor & { email: string };
+let support: Actor & { email: string };
 let technician: Actor;
 let categoryId: number;
 const MIN = 60_000;
@@ -174,15 +174,13 @@ describe('SLA on ticket changes', () => {
 
   it('support sees each target on the ticket page and the policy in the history; the client sees neither', async () => {
     const number = await file('CRITICAL');
-    const staffPage = await (await loginAs(t.app, (support as { email: string }).email)).get(ticketPath(number));
+    const staffPage = await (await loginAs(t.app, support.email)).get(ticketPath(number));
     expect(staffPage.status).toBe(200);
     expect(staffPage.text).toContain('SLA · Crítico');
     expect(staffPage.text).toMatch(/Primera respuesta<\/dt>\s*<dd><span class="badge sla-badge sla-running">En plazo/);
-    const history = await (await loginAs(t.app, (support as { email: string }).email)).get(
-      `${ticketPath(number)}?tab=history`,
-    );
+    const history = await (await loginAs(t.app, support.email)).get(`${ticketPath(number)}?tab=history`);
     expect(history.text).toContain('SLA: — → Crítico · 4 h');
-    const clientAgent = await loginAs(t.app, (client as { email: string }).email);
+    const clientAgent = await loginAs(t.app, client.email);
     const clientPage = await clientAgent.get(ticketPath(number));
     expect(clientPage.status).toBe(200);
     expect(clientPage.text).not.toContain('Crítico');
