@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { notFound, validationError } from '../lib/errors.js';
 import { escapeLike } from '../lib/like.js';
 import { referenceChanged } from '../reference/reference-data.js';
+import { requestSlaRecompute } from '../sla/sla-sweep.js';
 import type { TCategory, TDepartment } from './departments.schema.js';
 
 export function createDepartmentsService(ctx: AppContext) {
@@ -62,6 +63,8 @@ export function createDepartmentsService(ctx: AppContext) {
           id === null
             ? await tx.department.create({ data: input, select: { id: true } })
             : await tx.department.update({ where: { id }, data: input, select: { id: true } });
+        // Its open tickets may run on another calendar now: the SLA sweep recomputes them.
+        if (id !== null) await requestSlaRecompute(tx, { departmentId: id });
         await tx.auditLog.create({
           data: {
             actorId,

@@ -8,6 +8,7 @@ import { escapeLike } from '../lib/like.js';
 import { referenceChanged } from '../reference/reference-data.js';
 import type { Calendar } from './business-time.js';
 import { type TCalendarForm, ZCalendarRules } from './calendars.schema.js';
+import { requestSlaRecompute } from './sla-sweep.js';
 
 export const DEFAULT_CALENDAR_SETTING = 'defaultCalendarId';
 
@@ -131,6 +132,8 @@ export function createCalendarsService(ctx: AppContext) {
       await assertNameFree(input.name, id);
       await prisma.$transaction(async (tx) => {
         await tx.businessCalendar.update({ where: { id }, data: data(input), select: { id: true } });
+        // Open tickets run on the changed hours: the SLA sweep recomputes them.
+        await requestSlaRecompute(tx);
         await tx.auditLog.create({
           data: { actorId, action: 'calendar.update', entityType: 'calendar', entityId: String(id), data: data(input) },
         });
@@ -169,6 +172,8 @@ export function createCalendarsService(ctx: AppContext) {
           create: { key: DEFAULT_CALENDAR_SETTING, value: id },
           update: { value: id },
         });
+        // Open tickets run on the changed hours: the SLA sweep recomputes them.
+        await requestSlaRecompute(tx);
         await tx.auditLog.create({
           data: { actorId, action: 'calendar.setDefault', entityType: 'calendar', entityId: String(id) },
         });

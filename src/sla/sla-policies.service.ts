@@ -11,6 +11,7 @@ import { parseTicketNumber } from '../tickets/ticket-number.js';
 import type { SlaPolicyRule, SlaSubject } from './sla-policies.js';
 import type { TSlaPolicyForm } from './sla-policies.schema.js';
 import { explainPick } from './sla-policy-preview.js';
+import { requestSlaRecompute } from './sla-sweep.js';
 
 /**
  * Taken (transaction-scoped) by every write that changes the order, so two admins adding or moving
@@ -165,7 +166,12 @@ export function createSlaPoliciesService(ctx: Pick<AppContext, 'db'>) {
   /** Runs a write; a name taken by someone else meanwhile is the form's error, not a 500. */
   async function write<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     try {
-      const result = await prisma.$transaction(work);
+      const result = await prisma.$transaction(async (tx) => {
+        const done = await work(tx);
+        // Open tickets follow the new rules: the sweep recomputes them.
+        await requestSlaRecompute(tx);
+        return done;
+      });
       await referenceChanged(prisma);
       return result;
     } catch (error) {

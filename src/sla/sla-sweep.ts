@@ -4,10 +4,31 @@
 // unique key (ticket, target, kind, due instant) makes a crossing count once whatever the number
 // of processes sweeping; a due instant moved by a change (priority raised) is a new crossing.
 import type { AppContext } from '../context.js';
+import { Prisma, type PrismaClient } from '../generated/prisma/client.js';
 import { enqueueNotification } from '../notifications/outbox.js';
+import { openStatuses } from '../tickets/ticket-statuses.js';
 import type { SlaService } from './sla.service.js';
 
 const BATCH = 200;
+/** A run stops taking new batches after this long (a policy change may queue every open ticket). */
+const RUN_BUDGET_MS = 20_000;
+
+/**
+ * After a change to policies or calendars, inside its transaction: every open ticket is queued
+ * for the sweep, which recomputes it with the new rules (in batches, within a minute or a few).
+ */
+export async function requestSlaRecompute(
+  tx: { $executeRaw: PrismaClient['$executeRaw'] },
+  only: { departmentId?: number } = {},
+  now = new Date(),
+) {
+  const department =
+    only.departmentId === undefined ? Prisma.empty : Prisma.sql`AND "departmentId" = ${only.departmentId}`;
+  await tx.$executeRaw`
+    UPDATE "Ticket" SET "slaCheckAt" = ${now}
+     WHERE "deletedAt" IS NULL ${department}
+       AND "status" IN (${Prisma.join(openStatuses.map((s) => Prisma.sql`${s}::"TicketStatus"`))})`;
+}
 
 export type SweepResult = { checked: number; warnings: number; breaches: number };
 
@@ -16,9 +37,21 @@ export function createSlaSweep(ctx: AppContext, sla: SlaService) {
 
   return async function sweepSla(now = new Date()): Promise<SweepResult> {
     const result: SweepResult = { checked: 0, warnings: 0, breaches: 0 };
-    const due = await prisma.$queryRaw<{ id: number }[]>`
-      SELECT "id" FROM "Ticket" WHERE "slaCheckAt" IS NOT NULL AND "slaCheckAt" <= ${now}
-       ORDER BY "slaCheckAt" LIMIT ${BATCH}`;
+    const started = Date.now();
+    let due: { id: number }[];
+    do {
+      due = await prisma.$queryRaw<{ id: number }[]>`
+        SELECT "id" FROM "Ticket" WHERE "slaCheckAt" IS NOT NULL AND "slaCheckAt" <= ${now}
+         ORDER BY "slaCheckAt", "id" LIMIT ${BATCH}`;
+      const before = result.checked;
+      await sweepBatch(due, now, result);
+      // Every ticket of the batch locked by a change right now: leave them to the next run.
+      if (result.checked === before) break;
+    } while (due.length === BATCH && Date.now() - started < RUN_BUDGET_MS);
+    return result;
+  };
+
+  async function sweepBatch(due: { id: number }[], now: Date, result: SweepResult): Promise<void> {
     for (const { id } of due) {
       await prisma.$transaction(async (tx) => {
         // A ticket being changed right now is left to the next run (its change recomputes it).
@@ -64,6 +97,5 @@ export function createSlaSweep(ctx: AppContext, sla: SlaService) {
         await tx.$executeRaw`UPDATE "Ticket" SET "slaCheckAt" = ${next} WHERE "id" = ${id}`;
       });
     }
-    return result;
-  };
+  }
 }

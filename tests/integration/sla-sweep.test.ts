@@ -3,6 +3,7 @@
 // whose target was met. Calendar minutes, and the sweep's clock passed in: no waiting.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearReferenceCaches } from '../../src/reference/reference-data.js';
+import { requestSlaRecompute } from '../../src/sla/sla-sweep.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
@@ -106,5 +107,20 @@ describe('SLA sweep', () => {
     await t.services.slaSweep(new Date(ticket.createdAt.getTime() + 30 * MIN));
     expect(await logOf(ticket.id)).toMatchObject({ events: [], outbox: [] });
     expect((await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } })).slaCheckAt).toBeNull();
+  });
+
+  it('after a policy change, open tickets are queued and the sweep recomputes them with the new targets', async () => {
+    const number = await file();
+    const before = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
+    expect(before.firstResponseDueAt?.getTime()).toBe(before.createdAt.getTime() + 10 * MIN);
+    await t.db.prisma.$transaction(async (tx) => {
+      await tx.slaPolicy.update({ where: { name: 'Monitoreo' }, data: { firstResponseMinutes: 30 } });
+      await requestSlaRecompute(tx);
+    });
+    clearReferenceCaches();
+    await t.services.slaSweep(new Date(before.createdAt.getTime() + MIN));
+    const after = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
+    expect(after.firstResponseDueAt?.getTime()).toBe(before.createdAt.getTime() + 30 * MIN);
+    expect(after.slaCheckAt?.getTime()).toBe(before.createdAt.getTime() + 24 * MIN);
   });
 });
