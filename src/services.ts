@@ -38,7 +38,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
   const storage = overrides.storage ?? createLocalStorage(ctx.env.UPLOAD_DIR);
   const ticketChanges = createTicketChangeHooks();
   // SLA first: its due instants are part of the change notifications and rules may read.
-  const sla = createSlaService(ctx, { settings: ctx.settings });
+  const sla = createSlaService(ctx);
   ticketChanges.subscribe(sla.onTicketChange);
   const slaSweep = createSlaSweep(ctx, sla);
   subscribeNotifications(ticketChanges);

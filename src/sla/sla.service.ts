@@ -7,7 +7,7 @@ import type { AppContext } from '../context.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Channel, Priority, TicketStatus } from '../generated/prisma/enums.js';
 import { registerCache } from '../reference/reference-data.js';
-import type { SettingsService } from '../settings/settings.service.js';
+import { defaultSettings } from '../settings/settings.service.js';
 import type { TicketChange, Tx } from '../tickets/ticket-changes.js';
 import type { Calendar } from './business-time.js';
 import { calendarSelect, DEFAULT_CALENDAR_SETTING, type StoredCalendar, toCalendar } from './calendars.service.js';
@@ -29,6 +29,8 @@ export type SlaReference = {
   calendars: Map<number, StoredCalendar>;
   departmentCalendar: Map<number, number>;
   defaultCalendarId: number | null;
+  /** Share of a target elapsed at its warning (Setting "slaWarnPercent"). */
+  warnPercent: number;
 };
 
 type FactsRow = {
@@ -68,31 +70,44 @@ const policyLabel = (policy: SlaPolicyRule | null) =>
         200,
       );
 
-export function createSlaService(ctx: AppContext, deps: { settings: SettingsService }) {
+export function createSlaService(ctx: AppContext) {
   const prisma: PrismaClient = ctx.db.prisma;
   let cached: { at: number; value: Promise<SlaReference> } | null = null;
   registerCache(() => {
     cached = null;
   });
 
-  async function load(): Promise<SlaReference> {
-    const [policies, calendars, departments, defaultSetting] = await Promise.all([
-      prisma.slaPolicy.findMany({ where: { isActive: true }, orderBy: [{ position: 'asc' }, { id: 'asc' }] }),
-      prisma.businessCalendar.findMany({ select: calendarSelect }),
-      prisma.department.findMany({ where: { calendarId: { not: null } }, select: { id: true, calendarId: true } }),
-      prisma.setting.findUnique({ where: { key: DEFAULT_CALENDAR_SETTING } }),
-    ]);
+  // Read one statement after another on `db`: called inside a ticket change's transaction, the
+  // copy is loaded on that transaction's own connection. (Asking the pool for more while holding
+  // one starved it under load: every writer waiting for a connection another writer held.)
+  async function load(db: Pick<PrismaClient, 'slaPolicy' | 'businessCalendar' | 'department' | 'setting'>) {
+    const policies = await db.slaPolicy.findMany({
+      where: { isActive: true },
+      orderBy: [{ position: 'asc' }, { id: 'asc' }],
+    });
+    const calendars = await db.businessCalendar.findMany({ select: calendarSelect });
+    const departments = await db.department.findMany({
+      where: { calendarId: { not: null } },
+      select: { id: true, calendarId: true },
+    });
+    const settings = await db.setting.findMany({
+      where: { key: { in: [DEFAULT_CALENDAR_SETTING, 'slaWarnPercent'] } },
+    });
+    const setting = (key: string) => settings.find((row) => row.key === key)?.value;
+    const warn = setting('slaWarnPercent');
+    const defaultId = setting(DEFAULT_CALENDAR_SETTING);
     return {
       policies,
       calendars: new Map(calendars.map((row) => [row.id, toCalendar(row)])),
       departmentCalendar: new Map(departments.map((d) => [d.id, d.calendarId as number])),
-      defaultCalendarId: typeof defaultSetting?.value === 'number' ? defaultSetting.value : null,
+      defaultCalendarId: typeof defaultId === 'number' ? defaultId : null,
+      warnPercent: typeof warn === 'number' && warn > 0 && warn < 100 ? warn : defaultSettings.slaWarnPercent,
     };
   }
 
-  function reference(): Promise<SlaReference> {
+  function reference(db: Parameters<typeof load>[0] = prisma): Promise<SlaReference> {
     if (!cached || Date.now() - cached.at > MAX_AGE_MS) {
-      const value = load();
+      const value = load(db);
       cached = { at: Date.now(), value };
       value.catch(() => {
         if (cached?.value === value) cached = null;
@@ -122,8 +137,9 @@ export function createSlaService(ctx: AppContext, deps: { settings: SettingsServ
     awaiting: 'client' | 'staff' | null,
     at: Date,
   ): Promise<{ clock: SlaClock; policy: SlaPolicyRule } | null> {
-    const [rows, ref, settings] = await Promise.all([
-      tx.$queryRaw<FactsRow[]>`
+    // A copy another transaction was loading failed with it: this one reads its own.
+    const ref = await reference(tx).catch(() => load(tx));
+    const rows = await tx.$queryRaw<FactsRow[]>`
         SELECT t."id", t."status"::text AS "status", t."priority"::text AS "priority", t."channel"::text AS "channel",
                t."categoryId", t."departmentId", t."organizationId", t."createdAt", t."firstResponseAt",
                t."onSiteAt", t."awaitingReplySince", t."deletedAt", t."slaPolicyId",
@@ -132,10 +148,7 @@ export function createSlaService(ctx: AppContext, deps: { settings: SettingsServ
                (SELECT coalesce(json_agg(json_build_object('at', e."createdAt", 'from', e."from", 'to', e."to")
                                          ORDER BY e."createdAt", e."id"), '[]')
                   FROM "TicketEvent" e WHERE e."ticketId" = t."id" AND e."type" = 'status') AS "changes"
-          FROM "Ticket" t WHERE t."id" = ${ticketId}`,
-      reference(),
-      deps.settings.get(),
-    ]);
+          FROM "Ticket" t WHERE t."id" = ${ticketId}`;
     const row = rows[0];
     if (!row) return null;
     const awaitingReplySince =
@@ -163,7 +176,7 @@ export function createSlaService(ctx: AppContext, deps: { settings: SettingsServ
             // Timestamps inside JSON are UTC written without a zone.
             pauses: statusPauses(changes.map((c) => ({ ...c, at: new Date(/[zZ]$/.test(c.at) ? c.at : `${c.at}Z`) }))),
           },
-          settings.slaWarnPercent,
+          ref.warnPercent,
         )
       : null;
     const dueOf = (target: string) => clock?.targets.find((t) => t.target === target)?.dueAt ?? null;
