@@ -1,7 +1,7 @@
 // `npm run db:seed -- --demo`: adds the demo data (accounts @demo.local) to an empty database.
 // Without --demo it only adds the reference departments and categories of a security company.
 
-import { ticketsServiceFor } from '../src/bootstrap.js';
+import { servicesFor } from '../src/bootstrap.js';
 import { ConfigError, loadEnv } from '../src/config/env.js';
 import { openDatabase } from '../src/db/database.js';
 import { applyMigrations } from '../src/db/migrations.js';
@@ -22,7 +22,8 @@ try {
       process.exitCode = 1;
     } else {
       const password = await seedDemoData(db.prisma, { password: env.DEMO_PASSWORD });
-      await seedDemoTickets(db.prisma, ticketsServiceFor(env, db));
+      const services = servicesFor(env, db);
+      await seedDemoTickets(db.prisma, services.tickets, services.sla);
       console.log(`Demo data created: ${demoAccounts.map((account) => account.email).join(', ')}`);
       console.log(env.DEMO_PASSWORD ? 'Password: the value of DEMO_PASSWORD' : `Password (shown once): ${password}`);
     }

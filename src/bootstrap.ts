@@ -14,7 +14,8 @@ import { SettingsService } from './settings/settings.service.js';
 import { issueSetupToken } from './setup/setup.service.js';
 
 /** A tickets service for start-up work (demo tickets), outside any request. */
-function ticketsServiceFor(env: Env, db: Database) {
+/** The services outside a request (demo data, scripts): no jobs started. */
+function servicesFor(env: Env, db: Database) {
   const ctx: AppContext = {
     env,
     db,
@@ -22,7 +23,11 @@ function ticketsServiceFor(env: Env, db: Database) {
     settings: new SettingsService(db.prisma),
     sessionSecret: 'unused-outside-requests-unused-outside',
   };
-  return createServices(ctx).tickets;
+  return createServices(ctx);
+}
+
+function ticketsServiceFor(env: Env, db: Database) {
+  return servicesFor(env, db).tickets;
 }
 
 /** SESSION_SECRET, or one generated once and kept in DATA_DIR (so restarts keep sessions). */
@@ -51,7 +56,7 @@ export async function migrate(db: Database, logger: Logger): Promise<void> {
  * Demo data on an empty embedded database (or when SEED_DEMO is set); otherwise, while no
  * administrator exists, a one-time setup token. What a person must read goes to the console.
  */
-export { ticketsServiceFor };
+export { servicesFor, ticketsServiceFor };
 
 export async function prepareFirstRun(options: {
   env: Env;
@@ -63,7 +68,8 @@ export async function prepareFirstRun(options: {
   const seedDemo = (db.isEmbedded || env.SEED_DEMO) && (await isDatabaseEmpty(db.prisma));
   if (seedDemo) {
     const password = await seedDemoData(db.prisma, { password: env.DEMO_PASSWORD });
-    await seedDemoTickets(db.prisma, ticketsServiceFor(env, db));
+    const services = servicesFor(env, db);
+    await seedDemoTickets(db.prisma, services.tickets, services.sla);
     print(
       [
         '',

@@ -2,9 +2,14 @@
 // outbox included), so each demo role has something to try at once. Filed by demo accounts,
 // so "remove demo data" removes them too.
 import type { PrismaClient } from '../generated/prisma/client.js';
+import type { SlaService } from '../sla/sla.service.js';
 import type { TicketsService } from '../tickets/tickets.service.js';
 
-export async function seedDemoTickets(prisma: PrismaClient, tickets: TicketsService): Promise<void> {
+export async function seedDemoTickets(
+  prisma: PrismaClient,
+  tickets: TicketsService,
+  sla?: Pick<SlaService, 'recompute'>,
+): Promise<void> {
   const byEmail = async (email: string) => prisma.user.findUniqueOrThrow({ where: { email } });
   const [client, client2, support, technician] = await Promise.all([
     byEmail('cliente@demo.local'),
@@ -82,4 +87,34 @@ export async function seedDemoTickets(prisma: PrismaClient, tickets: TicketsServ
     version: await version(password),
     message: 'Le enviamos por correo el instructivo; la clave ya quedó cambiada en la central.',
   });
+
+  // SLA badges on first start: a monitoring alarm filed 55 minutes ago (Monitoreo runs 24×7, so
+  // its first response is at risk) and a recorder filed three days ago (overdue). Filed now, then
+  // moved back in time, with their clocks recomputed as the sweep would.
+  const panic = await file(
+    client2,
+    'Pulsador de pánico sin señal en la sucursal Norte',
+    'La central no recibe la prueba diaria del pulsador de pánico de la sucursal Norte.',
+    'Monitoreo: señal perdida',
+    'CRITICAL',
+  );
+  const recorder = await file(
+    client,
+    'El grabador NVR no guarda las grabaciones',
+    'Desde el viernes el grabador muestra las cámaras en vivo pero la búsqueda de grabaciones sale vacía.',
+    'Cámara fuera de servicio',
+    'HIGH',
+  );
+  for (const [number, minutesAgo] of [
+    [panic, 55],
+    [recorder, 3 * 24 * 60],
+  ] as const) {
+    const at = new Date(Date.now() - minutesAgo * 60_000);
+    await prisma.$transaction(async (tx) => {
+      const { id } = await tx.ticket.update({ where: { number }, data: { createdAt: at }, select: { id: true } });
+      await tx.ticketEvent.updateMany({ where: { ticketId: id }, data: { createdAt: at } });
+      await tx.comment.updateMany({ where: { ticketId: id }, data: { createdAt: at } });
+      await sla?.recompute(tx, id, null, new Date());
+    });
+  }
 }

@@ -113,6 +113,13 @@ export async function seedDemoData(prisma: PrismaClient, options: { password?: s
     }
     await tx.cannedReply.createMany({ data: demoReplyRows(departments) });
     await seedDemoSlaPolicies(tx);
+    // Monitoring answers around the clock: its department runs on the "24×7" calendar.
+    const allDay = await tx.businessCalendar.findUnique({ where: { name: '24×7' }, select: { id: true } });
+    if (allDay)
+      await tx.department.updateMany({
+        where: { name: 'Monitoreo', calendarId: null },
+        data: { calendarId: allDay.id },
+      });
     await tx.setting.upsert({
       where: { key: 'registrationEnabled' },
       create: { key: 'registrationEnabled', value: true },

@@ -43,7 +43,9 @@ export type TicketChange =
     })
   | (Base & { kind: 'comment'; status: TicketStatus; comment: ChangeComment })
   | (Base & { kind: 'properties'; status: TicketStatus; fields: FieldChange[] })
-  | (Base & { kind: 'deleted' | 'restored'; status: TicketStatus });
+  | (Base & { kind: 'deleted' | 'restored'; status: TicketStatus })
+  /** The technician recorded arriving on site (the SLA's on-site target). */
+  | (Base & { kind: 'onSite'; status: TicketStatus });
 
 export type TicketChangeSubscriber = (tx: Tx, change: TicketChange) => Promise<void>;
 

@@ -7,7 +7,7 @@ import type { SessionUser } from '../auth/session-user.js';
 import { avatarClassOf, initialsOf } from '../lib/avatar.js';
 import { slaTargetsView } from '../sla/sla-display.js';
 import type { TicketAction } from './ticket-lifecycle.js';
-import { isStaff } from './tickets.policy.js';
+import { isStaff, mayRecordOnSite } from './tickets.policy.js';
 import type { TicketsService } from './tickets.service.js';
 
 type Detail = Awaited<ReturnType<TicketsService['detail']>>;
@@ -211,6 +211,11 @@ export function buildTicketPage(detail: Detail, actor: TicketPageActor, extras: 
       ...(isResolvedForOwner && allowed.has('reopen') ? (['reopen'] as TicketAction[]) : []),
     ],
     contact,
+    /** "Llegué al sitio" for the technician holding the ticket, until it is recorded. */
+    onSite: {
+      canRecord: mayRecordOnSite(actor, ticket).ok,
+      at: ticket.onSiteAt,
+    },
     /** Staff see the SLA's targets; a client never sees contract details here. */
     sla:
       staff && ticket.slaPolicyName !== null ? { policyName: ticket.slaPolicyName, ...slaTargetsView(ticket) } : null,

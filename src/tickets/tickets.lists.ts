@@ -5,6 +5,7 @@ import { Prisma } from '../generated/prisma/client.js';
 import type { Channel, Priority, TicketStatus } from '../generated/prisma/enums.js';
 import { forbidden } from '../lib/errors.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
+import { slaBadge } from '../sla/sla-display.js';
 import { finalStatuses, openStatuses, workStatuses } from './ticket-statuses.js';
 import { type Actor, canBrowseQueue, canManageBin, ticketScopeSql } from './tickets.policy.js';
 import type { TMyTicketsFilters, TQueueFilters } from './tickets.schema.js';
@@ -28,6 +29,8 @@ export type TicketRow = {
   requester: { id: number; name: string };
   organization: { name: string } | null;
   assignee: { id: number; name: string } | null;
+  /** The nearest pending SLA target's badge (staff lists show it). */
+  sla: ReturnType<typeof slaBadge>;
 };
 export type TicketPage = { items: TicketRow[]; nextCursor: string | null; prevCursor: string | null };
 
@@ -44,11 +47,13 @@ type RawRow = Omit<TicketRow, 'category' | 'department' | 'requester' | 'organiz
   requesterName: string;
   organizationName: string | null;
   assigneeName: string | null;
+  slaDueAt: Date | null;
+  slaWarnAt: Date | null;
 };
 
 const rowColumns = Prisma.raw(
   ['id', 'number', 'subject', 'status', 'priority', 'channel', 'createdAt', 'updatedAt', 'queueRank', 'urgency']
-    .concat(['categoryId', 'departmentId', 'requesterId', 'organizationId', 'assigneeId'])
+    .concat(['categoryId', 'departmentId', 'requesterId', 'organizationId', 'assigneeId', 'slaDueAt', 'slaWarnAt'])
     .map((column) => `t."${column}"`)
     .join(', '),
 );
@@ -90,6 +95,7 @@ function toTicketRow(row: RawRow): TicketRow {
     requester: { id: row.requesterId, name: row.requesterName },
     organization: row.organizationName === null ? null : { name: row.organizationName },
     assignee: row.assigneeId === null ? null : { id: row.assigneeId, name: row.assigneeName ?? '' },
+    sla: slaBadge(row),
   };
 }
 
@@ -99,6 +105,8 @@ const queueSorts: Record<TQueueFilters['sort'], SortSpec> = {
   oldest: { columns: ['createdAt', 'id'], direction: 'ASC' },
   newest: { columns: ['createdAt', 'id'], direction: 'DESC' },
   updated: { columns: ['updatedAt', 'id'], direction: 'DESC' },
+  // Nearest SLA due first; only tickets with a pending target (the partial index over them).
+  due: { columns: ['slaDueAt', 'id'], direction: 'ASC' },
 };
 
 /** A day boundary (YYYY-MM-DD) in the display time zone, as an instant. */
@@ -176,6 +184,12 @@ export function createTicketLists(ctx: AppContext) {
     if (filters.requesterId) where.push(Prisma.sql`t."requesterId" = ${filters.requesterId}`);
     if (filters.from) where.push(Prisma.sql`t."createdAt" >= ${dayStart(filters.from, timeZone)}`);
     if (filters.to) where.push(Prisma.sql`t."createdAt" < ${dayStart(filters.to, timeZone, 1)}`);
+    const now = new Date();
+    if (filters.sla === 'breached') where.push(Prisma.sql`t."slaDueAt" <= ${now}`);
+    else if (filters.sla === 'at_risk') where.push(Prisma.sql`t."slaDueAt" > ${now} AND t."slaWarnAt" <= ${now}`);
+    else if (filters.sla === 'ok')
+      where.push(Prisma.sql`t."slaDueAt" > ${now} AND (t."slaWarnAt" IS NULL OR t."slaWarnAt" > ${now})`);
+    if (filters.sort === 'due') where.push(Prisma.sql`t."slaDueAt" IS NOT NULL`);
     // A search (`filters.q`) is answered by ticket-search.ts, not by this list.
 
     const after = decode(query.after, sort.columns.length);
@@ -187,7 +201,9 @@ export function createTicketLists(ctx: AppContext) {
     const columns = Prisma.raw(sort.columns.map((column) => `t."${column}"`).join(', '));
     if (cursor) {
       const values = sort.columns.map((column, i) =>
-        column === 'createdAt' || column === 'updatedAt' ? new Date(cursor[i] as string) : cursor[i],
+        column === 'createdAt' || column === 'updatedAt' || column === 'slaDueAt'
+          ? new Date(cursor[i] as string)
+          : cursor[i],
       );
       where.push(Prisma.sql`(${columns}) ${Prisma.raw(forward ? '>' : '<')} (${Prisma.join(values)})`);
     }

@@ -118,6 +118,20 @@ export function allowedActions(actor: Actor, ticket: PolicyTicket, rule: ReopenR
   return availableActions(ticket.status, capacities).filter((action) => mayTakeAction(actor, ticket, action, rule).ok);
 }
 
+/**
+ * "Llegué al sitio": the technician holding the ticket records arriving at the client's site, once,
+ * while the work is theirs (assigned, in progress or on hold).
+ */
+export function mayRecordOnSite(
+  actor: Pick<Actor, 'id' | 'role'>,
+  ticket: PolicyTicket & { onSiteAt: Date | null },
+): { ok: true } | { ok: false; code: 'FORBIDDEN' | 'CONFLICT' } {
+  if (actor.role !== 'TECHNICIAN' || ticket.assigneeId !== actor.id) return { ok: false, code: 'FORBIDDEN' };
+  const working = ticket.status === 'ASSIGNED' || ticket.status === 'IN_PROGRESS' || ticket.status === 'ON_HOLD';
+  if (!working || ticket.deletedAt !== null || ticket.onSiteAt !== null) return { ok: false, code: 'CONFLICT' };
+  return { ok: true };
+}
+
 /** Public comments while the ticket is open; a client on a RESOLVED ticket is offered a reopen instead. */
 export function commentRights(actor: Actor, ticket: PolicyTicket): { public: boolean; internal: boolean } {
   const closed = ticket.status === 'CLOSED' || ticket.status === 'CANCELLED' || ticket.deletedAt !== null;

@@ -287,6 +287,14 @@ export function ticketsRouter(ctx: AppContext, services: Services): Router {
     res.redirect(ticketUrl(number));
   });
 
+  // "Llegué al sitio": the assigned technician, from the ticket page (the SLA's on-site target).
+  router.post('/tickets/:number/on-site', requireAuth, ticketForm, formBody, csrfProtection, async (req, res) => {
+    const number = numberParam(req);
+    await tickets.recordOnSite(me(req), number);
+    flash(req, 'success', 'tickets.onSite.recorded');
+    res.redirect(ticketUrl(number));
+  });
+
   // The admin's bin: soft delete, restore, purge (each audited).
   router.get('/admin/bin', requireRole('ADMIN'), async (req, res) => {
     res.render('tickets/bin', { page: await lists.bin(me(req), req.query) });

@@ -108,7 +108,9 @@ export const ZQueueFilters = z.object({
   from: dateOnly,
   to: dateOnly,
   q: z.string().trim().max(200).optional().catch(undefined),
-  sort: z.enum(['queue', 'newest', 'oldest', 'updated']).default('queue').catch('queue'),
+  // SLA: the nearest pending target at risk (its warning passed), breached, or within its time.
+  sla: z.enum(['at_risk', 'breached', 'ok']).optional().catch(undefined),
+  sort: z.enum(['queue', 'newest', 'oldest', 'updated', 'due']).default('queue').catch('queue'),
 });
 export type TQueueFilters = z.infer<typeof ZQueueFilters>;
 

@@ -4,6 +4,7 @@
 import { createAddComment } from './add-comment.js';
 import { createAutoClose } from './auto-close.js';
 import { createCreateTicket } from './create-ticket.js';
+import { createRecordOnSite } from './record-on-site.js';
 import { createReplyWithAction } from './reply-with-action.js';
 import { createTicketBin } from './ticket-bin.js';
 import { createTicketPage } from './ticket-page.js';
@@ -25,6 +26,7 @@ export function createTicketsService(deps: TicketDeps) {
     addComment,
     replyWithAction: createReplyWithAction(deps, addComment, transitionTicket),
     updateProperties: createUpdateProperties(deps),
+    recordOnSite: createRecordOnSite(deps),
     ...createTicketBin(deps),
     autoCloseResolved: createAutoClose(deps, transitionTicket),
     ...page,

@@ -5,14 +5,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearReferenceCaches } from '../../src/reference/reference-data.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
-import { createTestApp, loginAs, type TestApp } from '../helpers/app.js';
+import { createTestApp, loginAs, submitForm, type TestApp } from '../helpers/app.js';
 import { createUser } from '../helpers/factories.js';
 import { ticketPath } from '../helpers/tickets.js';
 
 let t: TestApp;
 let client: Actor & { email: string };
 let support: Actor & { email: string };
-let technician: Actor;
+let technician: Actor & { email: string };
 let categoryId: number;
 const MIN = 60_000;
 
@@ -185,5 +185,77 @@ describe('SLA on ticket changes', () => {
     expect(clientPage.status).toBe(200);
     expect(clientPage.text).not.toContain('Crítico');
     expect((await clientAgent.get(`${ticketPath(number)}?tab=history`)).text).not.toContain('SLA:');
+  });
+
+  it('the queue shows the nearest due instant as a badge, filters at risk / breached / within SLA, and sorts by it', async () => {
+    const { prisma } = t.db;
+    const overdue = await file('CRITICAL');
+    const atRisk = await file('CRITICAL');
+    const fine = await file('MEDIUM');
+    const now = Date.now();
+    // Move the stored instants, as time passing would (the sweep and the clock read them alike).
+    await prisma.ticket.update({
+      where: { number: overdue },
+      data: { slaDueAt: new Date(now - 30 * MIN), slaWarnAt: new Date(now - 40 * MIN) },
+    });
+    await prisma.ticket.update({
+      where: { number: atRisk },
+      data: { slaDueAt: new Date(now + 5 * MIN), slaWarnAt: new Date(now - 5 * MIN) },
+    });
+    const agent = await loginAs(t.app, support.email);
+    const listed = (html: string) => [...html.matchAll(/TKT-(\d+)<\/a><\/td>/g)].map((m) => Number(m[1]));
+    const breached = await agent.get('/queue?sla=breached');
+    expect(listed(breached.text)).toContain(overdue);
+    expect(listed(breached.text)).not.toContain(atRisk);
+    expect(breached.text).toMatch(/sla-overdue" title="[^"]+">Vencido hace 30 minutos</);
+    const risky = await agent.get('/queue?sla=at_risk');
+    expect(listed(risky.text)).toEqual([atRisk]);
+    expect(risky.text).toMatch(/sla-atRisk" title="[^"]+">En riesgo: dentro de 5 minutos</);
+    const ok = listed((await agent.get('/queue?sla=ok')).text);
+    expect(ok).toContain(fine);
+    expect(ok).not.toContain(overdue);
+    expect(ok).not.toContain(atRisk);
+    const byDue = listed((await agent.get('/queue?sort=due')).text);
+    expect(byDue.indexOf(overdue)).toBeLessThan(byDue.indexOf(atRisk));
+    expect(byDue.indexOf(atRisk)).toBeLessThan(byDue.indexOf(fine));
+  });
+
+  it('"Llegué al sitio": only the technician holding the ticket, once; it meets the on-site target', async () => {
+    const { prisma } = t.db;
+    await prisma.slaPolicy.update({ where: { name: 'Crítico' }, data: { onSiteMinutes: 480 } });
+    clearReferenceCaches();
+    const number = await file('CRITICAL');
+    let ticket = await ticketOf(number);
+    expect(ticket.onSiteDueAt?.getTime()).toBe(ticket.createdAt.getTime() + 480 * MIN);
+    await t.services.tickets.transitionTicket(support, number, 'assign', {
+      version: ticket.version,
+      priority: 'CRITICAL',
+      categoryId,
+      departmentId: null,
+      technicianId: technician.id,
+    });
+    const path = ticketPath(number);
+    const tech = await loginAs(t.app, technician.email);
+    expect((await tech.get(path)).text).toContain('Llegué al sitio');
+    const supportAgent = await loginAs(t.app, support.email);
+    expect((await supportAgent.get(path)).text).not.toContain('Llegué al sitio');
+    expect((await submitForm(supportAgent, path, `${path}/on-site`, {})).status).toBe(403);
+
+    const done = await submitForm(tech, path, `${path}/on-site`, {});
+    expect(done.status).toBe(302);
+    ticket = await ticketOf(number);
+    expect(ticket.onSiteAt).not.toBeNull();
+    const event = await prisma.ticketEvent.findFirst({ where: { ticketId: ticket.id, type: 'on_site' } });
+    expect(event).toMatchObject({ actorId: technician.id, isInternal: false });
+    // Met: no longer what the ticket's nearest due instant is about.
+    expect(ticket.slaDueAt?.getTime()).not.toBe(ticket.onSiteDueAt?.getTime());
+    const page = await tech.get(path);
+    expect(page.text).not.toContain('Llegué al sitio</button>');
+    // A second tap is refused with the reason, nothing written twice.
+    expect((await submitForm(tech, path, `${path}/on-site`, {})).status).toBe(409);
+    expect(await prisma.ticketEvent.count({ where: { ticketId: ticket.id, type: 'on_site' } })).toBe(1);
+    // The client reads it in the history.
+    const clientHistory = await (await loginAs(t.app, client.email)).get(`${path}?tab=history`);
+    expect(clientHistory.text).toContain('El técnico llegó al sitio');
   });
 });
