@@ -19,7 +19,7 @@ const supportKinds: readonly EmailKind[] = [
 
 export const emailKindsByRole: Record<Role, readonly EmailKind[]> = {
   CLIENT: ['createdRequester', 'resolved', 'onHold', 'closed', 'cancelled', 'commentFromStaff'],
-  TECHNICIAN: ['assigned', 'reopened', 'commentFromClient', 'mentioned', 'slaWarning', 'slaBreach'],
+  TECHNICIAN: ['assigned', 'reopened', 'commentFromClient', 'mentioned', 'slaWarning'],
   SUPPORT: supportKinds,
   // Admins stand in for support on an install without support staff.
   ADMIN: supportKinds,

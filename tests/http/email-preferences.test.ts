@@ -19,7 +19,7 @@ let service: TicketsService;
 let categoryId: number;
 
 const CLIENT_KINDS = ['createdRequester', 'resolved', 'onHold', 'closed', 'cancelled', 'commentFromStaff'];
-const TECH_KINDS = ['assigned', 'reopened', 'commentFromClient', 'mentioned'];
+const TECH_KINDS = ['assigned', 'reopened', 'commentFromClient', 'mentioned', 'slaWarning'];
 
 const checkedKinds = (html: string) =>
   [...html.matchAll(/<input[^>]*name="emailKinds" value="([a-zA-Z]+)"[^>]*>/g)]
