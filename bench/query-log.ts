@@ -5,8 +5,9 @@
 export type LoggedQuery = { text: string; values: unknown[] };
 
 /**
- * Statements that refill the app's per-process copies (settings, demo-data flag, and the reference
- * data of src/reference/reference-data.ts: categories, departments, technicians, organizations):
+ * Statements that refill the app's per-process copies (settings, demo-data flag, the reference
+ * data of src/reference/reference-data.ts: categories, departments, technicians, organizations, an
+ * organization's members; canned replies' titles; SLA policies and calendars):
  * they run once a minute per process or after a change, not once per request, so per-request
  * counts leave them out.
  */
@@ -14,7 +15,12 @@ export function isCacheRefresh(text: string): boolean {
   return (
     /FROM "public"\."Setting"/.test(text) ||
     /"public"\."User"\."isDemo" = \$1/.test(text) ||
-    /^SELECT [^;]* FROM "public"\."(Category|Department|Organization|UserDepartment)" /.test(text) ||
+    /^SELECT [^;]* FROM "public"\."(Category|Department|Organization|UserDepartment|CannedReply|SlaPolicy|BusinessCalendar)" /.test(
+      text,
+    ) ||
+    /FROM "public"\."User" WHERE "public"\."User"\."organizationId" = \$1 ORDER BY "public"\."User"\."name"/.test(
+      text,
+    ) ||
     /FROM "public"\."User" WHERE "public"\."User"\."role" = CAST\(\$1::text AS "public"\."Role"\) ORDER BY "public"\."User"\."name"/.test(
       text,
     )
