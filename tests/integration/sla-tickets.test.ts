@@ -258,4 +258,19 @@ describe('SLA on ticket changes', () => {
     const clientHistory = await (await loginAs(t.app, client.email)).get(`${path}?tab=history`);
     expect(clientHistory.text).toContain('El técnico llegó al sitio');
   });
+
+  it("a client's list says within or outside SLA, and nothing of the contract", async () => {
+    const { prisma } = t.db;
+    const late = await file('CRITICAL');
+    const onTime = await file('CRITICAL');
+    await prisma.ticket.update({ where: { number: late }, data: { slaDueAt: new Date(Date.now() - 10 * MIN) } });
+    const page = await (await loginAs(t.app, client.email)).get('/tickets');
+    expect(page.status).toBe(200);
+    const rowOf = (number: number) => new RegExp(`TKT-${number}</a></td>.*?</tr>`, 's').exec(page.text)?.[0] ?? '';
+    expect(rowOf(late)).toContain('Fuera del SLA');
+    expect(rowOf(onTime)).toContain('Dentro del SLA');
+    expect(page.text).not.toContain('Crítico');
+    expect(page.text).not.toContain('En riesgo');
+    expect(page.text).not.toMatch(/Vencido (hace|dentro)/);
+  });
 });
