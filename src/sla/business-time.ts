@@ -45,6 +45,14 @@ export type Calendar = {
   holidays: Holiday[];
 };
 
+/** Every minute counts (a policy on calendar time, or no calendar at all). */
+export const aroundTheClock: Calendar = {
+  timeZone: 'UTC',
+  alwaysOpen: true,
+  hours: [[], [], [], [], [], [], []],
+  holidays: [],
+};
+
 /** Optional counter of local days visited, so tests can see the walk is day by day. */
 export type WalkProbe = { days: number };
 

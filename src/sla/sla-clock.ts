@@ -12,7 +12,8 @@
 // - While the ticket is paused, pending targets have no due instant (shown as paused).
 // - The warning instant is when `warnPercent` of the target has elapsed, on the same clock.
 import type { TicketStatus } from '../generated/prisma/enums.js';
-import { addBusinessMinutes, businessMinutesBetween, type Calendar } from './business-time.js';
+import { isOpen } from '../tickets/ticket-statuses.js';
+import { addBusinessMinutes, aroundTheClock, businessMinutesBetween, type Calendar } from './business-time.js';
 import type { SlaTargets } from './sla-policies.js';
 
 export const slaTargets = ['FIRST_RESPONSE', 'NEXT_RESPONSE', 'RESOLUTION', 'ON_SITE'] as const;
@@ -53,10 +54,6 @@ export type SlaClock = {
   checkAt: Date | null;
   paused: boolean;
 };
-
-const alwaysOpen: Calendar = { timeZone: 'UTC', alwaysOpen: true, hours: [[], [], [], [], [], [], []], holidays: [] };
-
-const stopped: readonly TicketStatus[] = ['RESOLVED', 'CLOSED', 'CANCELLED'];
 
 /**
  * Pauses from the ticket's status changes, oldest first: every ON_HOLD span, and every
@@ -103,8 +100,9 @@ export function computeSlaClock(
   facts: ClockFacts,
   warnPercent: number,
 ): SlaClock {
-  const clockCalendar = policy.businessHours ? calendar : alwaysOpen;
-  const running = !facts.deleted && !stopped.includes(facts.status);
+  const clockCalendar = policy.businessHours ? calendar : aroundTheClock;
+  // Open work only: resolved, closed and cancelled tickets have nothing pending.
+  const running = !facts.deleted && isOpen(facts.status);
   const paused = running && facts.pauses.some((pause) => pause.to === null);
   // A stopped ticket's last span (resolved, closed) is its end, not a pause: the due instants it
   // had are kept for the record.

@@ -2,6 +2,7 @@
 // stored (sla-clock.ts): per target met / missed / running / at risk / overdue, and the nearest
 // due instant's badge for the lists. Pure; the words come from the locale files.
 import type { TicketStatus } from '../generated/prisma/enums.js';
+import { isOpen } from '../tickets/ticket-statuses.js';
 
 export type SlaState = 'met' | 'missed' | 'running' | 'atRisk' | 'overdue' | 'stopped';
 export type SlaTargetKey = 'firstResponse' | 'nextResponse' | 'resolution' | 'onSite';
@@ -20,10 +21,8 @@ type SlaTicket = {
   slaWarnAt: Date | null;
 };
 
-const stopped: readonly TicketStatus[] = ['RESOLVED', 'CLOSED', 'CANCELLED'];
-
 export function slaTargetsView(ticket: SlaTicket, now = new Date()): { targets: SlaTargetView[]; paused: boolean } {
-  const isStopped = stopped.includes(ticket.status);
+  const isStopped = !isOpen(ticket.status);
   const rows: [SlaTargetKey, Date | null, Date | null][] = [
     ['firstResponse', ticket.firstResponseDueAt, ticket.firstResponseAt],
     ['nextResponse', ticket.nextResponseDueAt, null],

@@ -9,20 +9,12 @@ import type { Channel, Priority, TicketStatus } from '../generated/prisma/enums.
 import { registerCache } from '../reference/reference-data.js';
 import { defaultSettings } from '../settings/settings.service.js';
 import type { TicketChange, Tx } from '../tickets/ticket-changes.js';
-import type { Calendar } from './business-time.js';
+import { aroundTheClock, type Calendar } from './business-time.js';
 import { calendarSelect, DEFAULT_CALENDAR_SETTING, type StoredCalendar, toCalendar } from './calendars.service.js';
 import { computeSlaClock, type SlaClock, statusPauses } from './sla-clock.js';
 import { pickPolicy, type SlaPolicyRule } from './sla-policies.js';
 
 const MAX_AGE_MS = 60_000;
-
-/** Used when no calendar exists at all (every one deleted): business minutes are then all minutes. */
-const aroundTheClock: Calendar = {
-  timeZone: 'UTC',
-  alwaysOpen: true,
-  hours: [[], [], [], [], [], [], []],
-  holidays: [],
-};
 
 export type SlaReference = {
   policies: SlaPolicyRule[];

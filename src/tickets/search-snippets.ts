@@ -96,3 +96,30 @@ export function snippetOf(text: string, words: string[]): SnippetPart[] {
   if (to < text.length) parts.push({ text: '…', hit: false });
   return parts;
 }
+
+/** Lower-case, accent-free, one folded string per original character (indexes stay aligned). */
+function foldChars(value: string): string[] {
+  return Array.from(value, fold);
+}
+
+/** Marks the first accent- and case-insensitive occurrence of `fragment` in `text`. */
+export function highlightFragment(text: string, fragment: string): SnippetPart[] {
+  const chars = Array.from(text);
+  const folded = foldChars(text);
+  const needle = foldChars(fragment).join('');
+  if (!needle) return [{ text, hit: false }];
+  for (let start = 0; start < folded.length; start++) {
+    let joined = '';
+    for (let end = start; end < folded.length && joined.length < needle.length; end++) {
+      joined += folded[end];
+      if (joined === needle) {
+        const parts: SnippetPart[] = [];
+        if (start > 0) parts.push({ text: chars.slice(0, start).join(''), hit: false });
+        parts.push({ text: chars.slice(start, end + 1).join(''), hit: true });
+        if (end + 1 < chars.length) parts.push({ text: chars.slice(end + 1).join(''), hit: false });
+        return parts;
+      }
+    }
+  }
+  return [{ text, hit: false }];
+}

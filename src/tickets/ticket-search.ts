@@ -26,7 +26,7 @@ import type { AppContext } from '../context.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Priority, TicketStatus } from '../generated/prisma/enums.js';
 import { decodeCursor, encodeCursor } from '../lib/pagination.js';
-import { markAll, queryWords, type SnippetPart, snippetOf } from './search-snippets.js';
+import { highlightFragment, markAll, queryWords, type SnippetPart, snippetOf } from './search-snippets.js';
 import { parseTicketNumber } from './ticket-number.js';
 import { openStatuses } from './ticket-statuses.js';
 import { dayStart } from './tickets.lists.js';
@@ -124,33 +124,6 @@ export function myTicketsSearchFilters(filters: TMyTicketsFilters, timeZone: str
 }
 
 type SearchCursor = { mode: Mode; score: number; id: number };
-
-/** Lower-case, accent-free, one folded string per original character (indexes stay aligned). */
-function foldChars(value: string): string[] {
-  return Array.from(value, (char) => char.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase());
-}
-
-/** Marks the first accent- and case-insensitive occurrence of `fragment` in `text`. */
-export function highlightFragment(text: string, fragment: string): SnippetPart[] {
-  const chars = Array.from(text);
-  const folded = foldChars(text);
-  const needle = foldChars(fragment).join('');
-  if (!needle) return [{ text, hit: false }];
-  for (let start = 0; start < folded.length; start++) {
-    let joined = '';
-    for (let end = start; end < folded.length && joined.length < needle.length; end++) {
-      joined += folded[end];
-      if (joined === needle) {
-        const parts: SnippetPart[] = [];
-        if (start > 0) parts.push({ text: chars.slice(0, start).join(''), hit: false });
-        parts.push({ text: chars.slice(start, end + 1).join(''), hit: true });
-        if (end + 1 < chars.length) parts.push({ text: chars.slice(end + 1).join(''), hit: false });
-        return parts;
-      }
-    }
-  }
-  return [{ text, hit: false }];
-}
 
 function encodeSearchCursor(cursor: SearchCursor): string {
   return encodeCursor({ value: `${cursor.mode}:${cursor.score}`, id: cursor.id });

@@ -11,6 +11,7 @@ import {
   type TicketActor,
   type TicketParties,
 } from './ticket-lifecycle.js';
+import { isInWork } from './ticket-statuses.js';
 
 export type Actor = Pick<SessionUser, 'id' | 'role' | 'organizationId' | 'isOrgManager'>;
 export type PolicyTicket = TicketParties & { status: TicketStatus; closedAt: Date | null; deletedAt: Date | null };
@@ -127,7 +128,8 @@ export function mayRecordOnSite(
   ticket: PolicyTicket & { onSiteAt: Date | null },
 ): { ok: true } | { ok: false; code: 'FORBIDDEN' | 'CONFLICT' } {
   if (actor.role !== 'TECHNICIAN' || ticket.assigneeId !== actor.id) return { ok: false, code: 'FORBIDDEN' };
-  const working = ticket.status === 'ASSIGNED' || ticket.status === 'IN_PROGRESS' || ticket.status === 'ON_HOLD';
+  // In the technician's hands, and not yet handed back as a proposal.
+  const working = isInWork(ticket.status) && ticket.status !== 'PENDING_VALIDATION';
   if (!working || ticket.deletedAt !== null || ticket.onSiteAt !== null) return { ok: false, code: 'CONFLICT' };
   return { ok: true };
 }
