@@ -87,8 +87,8 @@ const toListed = ({ bodyEs, bodyEn, bodyPtBr, ...row }: ListedRow) => ({
 export type ReplyTicket = {
   number: number;
   subject: string;
-  requester: { name: string; locale: string | null };
-  /** The ticket's next due instant; none until SLAs exist. */
+  requester: { name: string; locale: string | null; timeZone: string | null };
+  /** The SLA's resolution target, if a policy sets one. */
   dueAt: Date | null;
 };
 
@@ -249,10 +249,17 @@ export function createRepliesService(deps: {
     async ticketFor(user: ReplyUser, number: number): Promise<ReplyTicket> {
       const ticket = await prisma.ticket.findFirst({
         where: { AND: [ticketScopeFor(user), { number }] },
-        select: { number: true, subject: true, requester: { select: { name: true, locale: true } } },
+        select: {
+          number: true,
+          subject: true,
+          // The date a client is promised: the SLA's resolution target (none without a policy).
+          resolutionDueAt: true,
+          requester: { select: { name: true, locale: true, timeZone: true } },
+        },
       });
       if (!ticket) throw notFound();
-      return { ...ticket, dueAt: null };
+      const { resolutionDueAt, ...rest } = ticket;
+      return { ...rest, dueAt: resolutionDueAt };
     },
 
     /**
@@ -272,7 +279,8 @@ export function createRepliesService(deps: {
         ? new Intl.DateTimeFormat(language, {
             dateStyle: 'medium',
             timeStyle: 'short',
-            timeZone: await deps.timeZone(),
+            // The reader's own clock when they set one, else the company's.
+            timeZone: ticket.requester.timeZone ?? (await deps.timeZone()),
           }).format(ticket.dueAt)
         : t('replies.noDueDate');
       const text = fillVariables(body, {

@@ -264,6 +264,21 @@ describe('the text a reply inserts', () => {
     );
   });
 
+  it("fills {{ticket.dueAt}} with the SLA's resolution target on the reader's own clock and language", async () => {
+    const english = await createUser(prisma(), { role: 'CLIENT', name: 'Ann Lee' });
+    await prisma().user.update({
+      where: { id: english.id },
+      data: { locale: 'en', timeZone: 'America/Argentina/Buenos_Aires' },
+    });
+    const number = await file(english, 'Siren silent');
+    await prisma().ticket.update({ where: { number }, data: { resolutionDueAt: new Date('2026-12-14T21:00:00Z') } });
+    const res = await supportAgent
+      .get(`${ticketPath(number)}/reply-text?reply=${multi}`)
+      .set('Accept', 'application/json');
+    // 21:00 UTC is 18:00 in Buenos Aires (UTC−3).
+    expect(res.body.text).toMatch(/\{\{x\.y\}\} Dec 14, 2026, 6:00\sPM$/);
+  });
+
   it('falls back to the first language the reply has when the reader has none of its variants', async () => {
     const brazilian = await createUser(prisma(), { role: 'CLIENT', name: 'João Silva' });
     await prisma().user.update({ where: { id: brazilian.id }, data: { locale: 'pt_BR' } });
