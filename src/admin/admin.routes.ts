@@ -37,7 +37,7 @@ const days = (min: number, max: number) =>
   z
     .string()
     .trim()
-    .regex(/^\d{1,3}$/, { error: 'wholeNumber' })
+    .refine((value) => /^\d{1,3}$/.test(value), { error: 'wholeNumber' })
     .transform(Number)
     .refine((value) => value >= min && value <= max, { error: 'outOfRange', params: { min, max } });
 

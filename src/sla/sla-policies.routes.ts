@@ -21,21 +21,50 @@ import { channelLabel, conditionsText, missText, priorityLabel, targetsText } fr
 
 const ZMove = z.object({ direction: z.enum(['up', 'down']) });
 
+/** Below half a warning comes too early to mean anything; at 100 % it is the breach itself. */
+const ZWarnPercent = z.object({
+  slaWarnPercent: z
+    .string()
+    .trim()
+    .refine((value) => /^\d{1,3}$/.test(value), { error: 'wholeNumber' })
+    .transform(Number)
+    .refine((value) => value >= 50 && value <= 99, { error: 'outOfRange', params: { min: 50, max: 99 } }),
+});
+
 export function slaPoliciesRouter(policies: SlaPoliciesService): Router {
   const router = Router();
   router.use(requireRole('ADMIN'));
   const actorId = (req: Request) => (req.user as Express.User).id;
 
-  router.get('/', async (req, res) => {
-    const { policies: rows, names } = await policies.list();
-    res.render('admin/sla/list', {
+  const listData = async (req: Request) => {
+    const { policies: rows, names, warnPercent } = await policies.list();
+    return {
+      warnPercent,
       policies: rows.map((policy) => ({
         ...policy,
         conditionsText: conditionsText(req.t, policy, names),
         targetsText: targetsText(req.t, policy),
       })),
-    });
+    };
+  };
+
+  router.get('/', async (req, res) => {
+    const data = await listData(req);
+    res.render('admin/sla/list', { ...data, values: { slaWarnPercent: data.warnPercent } });
   });
+
+  router.post(
+    '/warning',
+    formBody,
+    csrfProtection,
+    formView('admin/sla/list', (req) => listData(req)),
+    async (req, res) => {
+      const { slaWarnPercent } = parseForm(ZWarnPercent, req.body, req.invalidUtf8Fields);
+      await policies.setWarnPercent(slaWarnPercent, actorId(req));
+      flash(req, 'success', 'admin.sla.warning.saved', { percent: slaWarnPercent });
+      res.redirect('/admin/sla#warning');
+    },
+  );
 
   // Read-only, so a GET form: the answer can be bookmarked and shared.
   router.get(

@@ -82,7 +82,7 @@ export async function renumberSlaPolicies(tx: Tx): Promise<number> {
   return ordered.length;
 }
 
-export function createSlaPoliciesService(ctx: Pick<AppContext, 'db'>) {
+export function createSlaPoliciesService(ctx: Pick<AppContext, 'db' | 'settings'>) {
   const { prisma } = ctx.db;
 
   async function get(id: number): Promise<StoredSlaPolicy> {
@@ -213,13 +213,39 @@ export function createSlaPoliciesService(ctx: Pick<AppContext, 'db'>) {
     get,
     namesFor,
 
-    /** Every policy in the order they are tried, with the names their summaries show. */
+    /** Every policy in the order they are tried, with the names their summaries show, and the warning threshold. */
     async list() {
       const policies = await prisma.slaPolicy.findMany({
         orderBy: [{ position: 'asc' }, { id: 'asc' }],
         select: policySelect,
       });
-      return { policies, names: await namesFor(policies) };
+      const { slaWarnPercent } = await ctx.settings.get();
+      return { policies, names: await namesFor(policies), warnPercent: slaWarnPercent };
+    },
+
+    /**
+     * When warnings go out, as a share of each target's time. Every open ticket's warning instant
+     * moves with it, so the sweep recomputes them (as after a policy change).
+     */
+    async setWarnPercent(percent: number, actorId: number) {
+      await prisma.$transaction(async (tx) => {
+        await tx.setting.upsert({
+          where: { key: 'slaWarnPercent' },
+          create: { key: 'slaWarnPercent', value: percent },
+          update: { value: percent },
+        });
+        await tx.auditLog.create({
+          data: {
+            actorId,
+            action: 'settings.update',
+            entityType: 'setting',
+            entityId: 'slaWarnPercent',
+            data: { slaWarnPercent: percent },
+          },
+        });
+        await requestSlaRecompute(tx);
+      });
+      await referenceChanged(prisma);
     },
 
     /** The form's choices: active ones, plus the retired ones this policy already has. */

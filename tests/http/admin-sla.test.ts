@@ -491,3 +491,53 @@ describe('who may see the policies', () => {
     expect([302, 401]).toContain(res.status);
   });
 });
+
+describe('the early warning threshold', () => {
+  it('an admin moves it from 80 % to 70 %: logged, and every open ticket warns earlier after the sweep', async () => {
+    // Only this policy applies, in calendar time, so the instants are plain arithmetic.
+    await t.db.prisma.slaPolicy.updateMany({ data: { isActive: false } });
+    await createPolicy('Aviso temprano', { firstResponseMinutes: 100, resolutionMinutes: null, businessHours: false });
+    const client = await createUser(t.db.prisma, { role: 'CLIENT' });
+    const categoryId = (await category('Consulta general')).id;
+    const number = await t.services.tickets.create(
+      { ...client, isOrgManager: false, organizationId: null } as never,
+      {
+        subject: 'Teclado de alarma sin luz',
+        description: 'No enciende.',
+        categoryId,
+        priority: 'MEDIUM',
+        requesterId: null,
+      },
+      [],
+    );
+    const filed = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
+    const minutesToWarning = (at: Date | null) => ((at?.getTime() ?? 0) - filed.createdAt.getTime()) / 60_000;
+    expect(minutesToWarning(filed.slaWarnAt)).toBe(80);
+
+    const page = await agent.get('/admin/sla');
+    expect(page.text).toMatch(/id="f-slaWarnPercent"[^>]*value="80"/);
+    const res = await submitForm(agent, '/admin/sla', '/admin/sla/warning', { slaWarnPercent: '70' });
+    expect(res.status).toBe(302);
+    expect(
+      await t.db.prisma.auditLog.count({
+        where: { action: 'settings.update', entityId: 'slaWarnPercent', actorId: adminId },
+      }),
+    ).toBe(1);
+    await t.services.slaSweep();
+    const after = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
+    expect(minutesToWarning(after.slaWarnAt)).toBe(70);
+    expect((await agent.get('/admin/sla')).text).toMatch(/id="f-slaWarnPercent"[^>]*value="70"/);
+  });
+
+  it.each([
+    ['120', 'Debe estar entre 50 y 99'],
+    ['abc', 'número entero'],
+  ])('%s is refused with the reason, kept in the box, and nothing changes', async (typed, message) => {
+    const before = (await t.services.slaPolicies.list()).warnPercent;
+    const res = await submitForm(agent, '/admin/sla', '/admin/sla/warning', { slaWarnPercent: typed });
+    expect(res.status).toBe(422);
+    expect(inlineError(res.text, 'slaWarnPercent')).toContain(message);
+    expect(res.text).toMatch(new RegExp(`id="f-slaWarnPercent"[^>]*value="${typed}"`));
+    expect((await t.services.slaPolicies.list()).warnPercent).toBe(before);
+  });
+});
