@@ -14,7 +14,11 @@
 //    newest first, a department, unassigned; first page and pages 2–6 through the "next" links,
 //    checked for repeated tickets), a search for a common word and for one that matches nothing,
 //    a ticket page with 200 comments and one with 2, a client's and an organization manager's
-//    "My tickets", a technician's work list.
+//    "My tickets", a technician's work list. SLA (sla.ts): the queue is measured once before any
+//    ticket has an SLA; then a policy and the open tickets' due instants are added, the SLA sweep
+//    is measured (next minute, after ten minutes, a backlog of 2,000 recomputes; with EXPLAIN), and
+//    every queue scenario above runs with the badges, beside ?sla=at_risk, ?sla=breached and
+//    ?sort=due, each compared with the queue before SLA data (target: at least 90 % of it).
 // 2. Users: BENCH_USERS accounts added to the same database afterwards; the admin's user list
 //    (first page, a search, pages 2–6).
 // 3. Mail: BENCH_MAIL notifications from the action to a real SMTP server (mail-latency.ts), on a
@@ -66,6 +70,7 @@ import { measureMailLatency } from './mail-latency.js';
 import { ASCII, firstNames, lastNames } from './names.js';
 import { describeQuery, isCacheRefresh, type LoggedQuery } from './query-log.js';
 import { seedTickets, type TicketSeed } from './seed-tickets.js';
+import { measureSweep, seedSla } from './sla.js';
 
 const USERS = intFromEnv('BENCH_USERS', 10_000, 0, 1_000_000);
 const TICKETS = intFromEnv('BENCH_TICKETS', 10_000, 0, 5_000_000);
@@ -589,13 +594,33 @@ function printSeed(seed: TicketSeed, ms: number) {
 
 // ---- parts 1 and 2: pages -------------------------------------------------------------------
 
-async function ticketScenarios(stack: Stack, seed: TicketSeed, password: string, checks: string[]) {
+async function ticketScenarios(
+  stack: Stack,
+  seed: TicketSeed,
+  password: string,
+  checks: string[],
+  bench: BenchDatabase,
+) {
   const support = await stack.signIn(seed.supportEmail, password, '/queue');
   const client = await stack.signIn(seed.clientEmail, password, '/tickets');
   const manager = await stack.signIn(seed.managerEmail, password, '/tickets');
   const technician = await stack.signIn(seed.technicianEmail, password, '/work');
-  const scenarios: Scenario[] = [];
   const queue = { share: 0.3, statements: 5 };
+
+  // The queue before any ticket has an SLA (no badges, nothing due), the yardstick for the SLA
+  // scenarios below; then the SLA policy and due instants, and the sweep measured on them.
+  const [withoutSla] = await measureAll(stack, [
+    { name: 'queue, default sort, page 1, before SLA data', client: support, paths: ['/queue'], targets: queue },
+  ]);
+  const slaNow = new Date();
+  const slaSeed = await seedSla(bench.db, slaNow);
+  console.log(
+    `SLA: policy "Bench: normal" (first response 4 h, resolution 72 h, around the clock) on ${slaSeed.open} open tickets: ` +
+      `${slaSeed.withDue} with a due instant, ${slaSeed.atRisk} at risk, ${slaSeed.breached} overdue, ${slaSeed.paused} paused (ON_HOLD).`,
+  );
+  checks.push(...(await measureSweep(bench.db, bench.url, slaNow)));
+
+  const scenarios: Scenario[] = [];
   const queues: [string, string][] = [
     ['queue, default sort', '/queue'],
     ['queue ?status=NEW', '/queue?status=NEW'],
@@ -604,6 +629,23 @@ async function ticketScenarios(stack: Stack, seed: TicketSeed, password: string,
     ['queue ?assignee=none', '/queue?assignee=none'],
   ];
   for (const [name, start] of queues) {
+    const paths = await pagesOf(support, start, PAGES, checks, name);
+    scenarios.push({ name: `${name}, page 1`, client: support, paths: [start], targets: queue, firstPage: 1 });
+    if (paths.length > 1)
+      scenarios.push({
+        name: `${name}, pages 2–${paths.length}`,
+        client: support,
+        paths: paths.slice(1),
+        targets: queue,
+        firstPage: 2,
+      });
+  }
+  const slaQueues: [string, string][] = [
+    ['queue ?sla=at_risk', '/queue?sla=at_risk'],
+    ['queue ?sla=breached', '/queue?sla=breached'],
+    ['queue ?sort=due', '/queue?sort=due'],
+  ];
+  for (const [name, start] of slaQueues) {
     const paths = await pagesOf(support, start, PAGES, checks, name);
     scenarios.push({ name: `${name}, page 1`, client: support, paths: [start], targets: queue, firstPage: 1 });
     if (paths.length > 1)
@@ -640,7 +682,16 @@ async function ticketScenarios(stack: Stack, seed: TicketSeed, password: string,
     paths: ['/work'],
     targets: { share: 0.25, statements: 5 },
   });
-  const results = await measureAll(stack, scenarios);
+  const results = [withoutSla as Result, ...(await measureAll(stack, scenarios))];
+
+  // Issue 9: the badge and the SLA filters cost at most a tenth of the queue's own throughput.
+  const baseline = withoutSla?.share ?? 0;
+  for (const r of results.filter((r) => /^queue(, default sort| \?sla=\w+| \?sort=due), page 1$/.test(r.name))) {
+    const ratio = (r.share ?? 0) / baseline;
+    checks.push(
+      `${ratio >= 0.9 ? '' : 'FAIL: '}${r.name} with SLA data: ${(100 * ratio).toFixed(0)} % of the queue's share before SLA data (target ≥ 90 %)`,
+    );
+  }
 
   // Support sees every comment, internal notes included; and the count of statements of a ticket
   // page must not depend on its number of comments.
@@ -717,7 +768,7 @@ async function pagesPart(): Promise<{ results: Result[]; checks: string[]; peakR
       `Load average ${loadAverage()}.`,
   );
   const checks: string[] = [];
-  const results = await ticketScenarios(stack, seed, password, checks);
+  const results = await ticketScenarios(stack, seed, password, checks, bench);
   // The tickets' table now, so that a run stopped later (timeout, users part) still shows it.
   console.log('');
   printResults(results);

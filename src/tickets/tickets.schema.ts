@@ -89,29 +89,36 @@ const idFilter = z
   .optional()
   .catch(undefined);
 
-export const ZQueueFilters = z.object({
-  // No status: the open work (nothing final, nothing waiting only on the client's confirmation).
-  status: z
-    .union([z.enum(ticketStatuses), z.literal('all')])
-    .optional()
-    .catch(undefined),
-  priority: priority.optional().catch(undefined),
-  categoryId: idFilter,
-  departmentId: idFilter,
-  // A technician's id, or "none" for unassigned tickets.
-  assignee: z
-    .union([z.literal('none'), z.string().regex(/^\d{1,9}$/)])
-    .optional()
-    .catch(undefined),
-  organizationId: idFilter,
-  requesterId: idFilter,
-  from: dateOnly,
-  to: dateOnly,
-  q: z.string().trim().max(200).optional().catch(undefined),
-  // SLA: the nearest pending target at risk (its warning passed), breached, or within its time.
-  sla: z.enum(['at_risk', 'breached', 'ok']).optional().catch(undefined),
-  sort: z.enum(['queue', 'newest', 'oldest', 'updated', 'due']).default('queue').catch('queue'),
-});
+export const ZQueueFilters = z
+  .object({
+    // No status: the open work (nothing final, nothing waiting only on the client's confirmation).
+    status: z
+      .union([z.enum(ticketStatuses), z.literal('all')])
+      .optional()
+      .catch(undefined),
+    priority: priority.optional().catch(undefined),
+    categoryId: idFilter,
+    departmentId: idFilter,
+    // A technician's id, or "none" for unassigned tickets.
+    assignee: z
+      .union([z.literal('none'), z.string().regex(/^\d{1,9}$/)])
+      .optional()
+      .catch(undefined),
+    organizationId: idFilter,
+    requesterId: idFilter,
+    from: dateOnly,
+    to: dateOnly,
+    q: z.string().trim().max(200).optional().catch(undefined),
+    // SLA: the nearest pending target at risk (its warning passed), breached, or within its time.
+    sla: z.enum(['at_risk', 'breached', 'ok']).optional().catch(undefined),
+    sort: z.enum(['queue', 'newest', 'oldest', 'updated', 'due']).optional().catch(undefined),
+  })
+  // An SLA filter lists by due instant unless another order is asked for: the most pressing first,
+  // and a walk of the due-instant index (the queue's order would sort every overdue ticket).
+  .transform(({ sort, ...filters }) => ({
+    ...filters,
+    sort: sort ?? (filters.sla ? ('due' as const) : ('queue' as const)),
+  }));
 export type TQueueFilters = z.infer<typeof ZQueueFilters>;
 
 export const ZMyTicketsFilters = z.object({

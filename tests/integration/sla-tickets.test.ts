@@ -210,7 +210,7 @@ describe('SLA on ticket changes', () => {
     expect(breached.text).toMatch(/sla-overdue" title="[^"]+">Vencido hace 30 minutos</);
     const risky = await agent.get('/queue?sla=at_risk');
     expect(listed(risky.text)).toEqual([atRisk]);
-    expect(risky.text).toMatch(/sla-atRisk" title="[^"]+">En riesgo: dentro de 5 minutos</);
+    expect(risky.text).toMatch(/sla-atRisk" title="[^"]+">En riesgo: dentro de [45] minutos</);
     const ok = listed((await agent.get('/queue?sla=ok')).text);
     expect(ok).toContain(fine);
     expect(ok).not.toContain(overdue);
@@ -218,6 +218,25 @@ describe('SLA on ticket changes', () => {
     const byDue = listed((await agent.get('/queue?sort=due')).text);
     expect(byDue.indexOf(overdue)).toBeLessThan(byDue.indexOf(atRisk));
     expect(byDue.indexOf(atRisk)).toBeLessThan(byDue.indexOf(fine));
+  });
+
+  it('an SLA filter lists the most overdue first unless another order is chosen', async () => {
+    const { prisma } = t.db;
+    const later = await file('CRITICAL');
+    const earlier = await file('CRITICAL');
+    const now = Date.now();
+    await prisma.ticket.update({ where: { number: later }, data: { slaDueAt: new Date(now - 10 * MIN) } });
+    await prisma.ticket.update({ where: { number: earlier }, data: { slaDueAt: new Date(now - 90 * MIN) } });
+    const agent = await loginAs(t.app, support.email);
+    const listed = (html: string) => [...html.matchAll(/TKT-(\d+)<\/a><\/td>/g)].map((m) => Number(m[1]));
+    // The filter form sends an empty sort when the default is kept.
+    const page = await agent.get('/queue?sla=breached&sort=');
+    const order = listed(page.text);
+    expect(order.indexOf(earlier)).toBeLessThan(order.indexOf(later));
+    expect(page.text).toMatch(/<option value="due" selected>/);
+    // Filed first, due last: the oldest order puts it first.
+    const oldest = listed((await agent.get('/queue?sla=breached&sort=oldest')).text);
+    expect(oldest.indexOf(later)).toBeLessThan(oldest.indexOf(earlier));
   });
 
   it('"Llegué al sitio": only the technician holding the ticket, once; it meets the on-site target', async () => {
