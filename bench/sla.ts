@@ -154,12 +154,23 @@ export async function measureSweep(db: Database, url: string, now: Date): Promis
     console.log('');
     console.log('SLA sweep (the job, in this process, on the benchmark database):');
     printRows(
-      ['run', 'tickets checked', 'warnings', 'breaches', 'outbox rows', 'SQL statements', 'ms', 'ms per ticket'],
+      [
+        'run',
+        'tickets checked',
+        'warnings',
+        'breaches',
+        'not notified',
+        'outbox rows',
+        'SQL statements',
+        'ms',
+        'ms per ticket',
+      ],
       runs.map((r) => [
         r.label,
         String(r.checked),
         String(r.warnings),
         String(r.breaches),
+        String(r.unnotified),
         String(r.outbox),
         String(r.statements),
         r.ms.toFixed(1),

@@ -1,6 +1,7 @@
 // The SLA sweep (a job, every minute): tickets whose next warning or due instant has come
 // (`slaCheckAt`, a partial index over the few with a pending target) get each crossing written
-// once to the SLA log and notified through the outbox, in one transaction per ticket. The log's
+// once to the SLA log and notified through the outbox (unless it is old news: NOTIFY_WITHIN_MS), in
+// one transaction per ticket. The log's
 // unique key (ticket, target, kind, due instant) makes a crossing count once whatever the number
 // of processes sweeping; a due instant moved by a change (priority raised) is a new crossing.
 import type { AppContext } from '../context.js';
@@ -10,6 +11,12 @@ import { openStatuses } from '../tickets/ticket-statuses.js';
 import type { SlaService } from './sla.service.js';
 
 const BATCH = 200;
+/**
+ * A crossing found more than this long after it happened is logged but not notified: it was not
+ * watched as it happened (a policy created or changed over old open tickets, the app stopped for
+ * hours), and hundreds of e-mails about old news would bury the live ones. The queue still shows it.
+ */
+export const NOTIFY_WITHIN_MS = 60 * 60_000;
 /** A run stops taking new batches after this long (a policy change may queue every open ticket). */
 const RUN_BUDGET_MS = 20_000;
 
@@ -30,13 +37,14 @@ export async function requestSlaRecompute(
        AND "status" IN (${Prisma.join(openStatuses.map((s) => Prisma.sql`${s}::"TicketStatus"`))})`;
 }
 
-export type SweepResult = { checked: number; warnings: number; breaches: number };
+/** Crossings logged in a run; `unnotified` of them were old news or superseded (see NOTIFY_WITHIN_MS). */
+export type SweepResult = { checked: number; warnings: number; breaches: number; unnotified: number };
 
 export function createSlaSweep(ctx: AppContext, sla: SlaService) {
   const { prisma } = ctx.db;
 
   return async function sweepSla(now = new Date()): Promise<SweepResult> {
-    const result: SweepResult = { checked: 0, warnings: 0, breaches: 0 };
+    const result: SweepResult = { checked: 0, warnings: 0, breaches: 0, unnotified: 0 };
     const started = Date.now();
     let due: { id: number }[];
     do {
@@ -80,6 +88,12 @@ export function createSlaSweep(ctx: AppContext, sla: SlaService) {
             if (written === 0) continue;
             if (kind === 'WARNING') result.warnings++;
             else result.breaches++;
+            // A warning whose breach has come too says nothing the breach does not.
+            const superseded = kind === 'WARNING' && target.dueAt <= now;
+            if (superseded || now.getTime() - at.getTime() > NOTIFY_WITHIN_MS) {
+              result.unnotified++;
+              continue;
+            }
             await enqueueNotification(
               tx,
               kind === 'WARNING' ? 'sla.warning' : 'sla.breach',

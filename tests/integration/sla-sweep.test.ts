@@ -100,6 +100,27 @@ describe('SLA sweep', () => {
     expect((await logOf(ticket.id)).events).toHaveLength(2);
   });
 
+  it('a warning found together with its breach is logged, and only the breach is notified', async () => {
+    const number = await file();
+    const ticket = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
+    await t.services.slaSweep(new Date(ticket.createdAt.getTime() + 12 * MIN));
+    expect(await logOf(ticket.id)).toMatchObject({
+      events: ['FIRST_RESPONSE WARNING', 'FIRST_RESPONSE BREACH'],
+      outbox: ['sla.breach'],
+    });
+  });
+
+  it('a crossing found more than an hour late (a policy over old tickets, a stopped app) is logged, not notified', async () => {
+    const number = await file();
+    const ticket = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
+    const result = await t.services.slaSweep(new Date(ticket.createdAt.getTime() + 75 * MIN));
+    expect(await logOf(ticket.id)).toMatchObject({
+      events: ['FIRST_RESPONSE WARNING', 'FIRST_RESPONSE BREACH'],
+      outbox: [],
+    });
+    expect(result.unnotified).toBeGreaterThanOrEqual(2);
+  });
+
   it('a target met in time is neither warned nor breached', async () => {
     const number = await file();
     const ticket = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
