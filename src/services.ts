@@ -42,7 +42,10 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
   ticketChanges.subscribe(sla.onTicketChange);
   const slaSweep = createSlaSweep(ctx, sla);
   subscribeNotifications(ticketChanges);
-  const tickets = createTicketsService({ prisma, settings: ctx.settings, storage, hooks: ticketChanges });
+  const tickets = createTicketsService(
+    { prisma, settings: ctx.settings, storage, hooks: ticketChanges },
+    { logger: ctx.logger },
+  );
   const live = createLiveHub(ctx.db, ctx.logger);
   // With the direct resolvers of auth/ and inbound/ registered (mail-worker.ts).
   const mailWorker = createAppMailWorker(ctx);
