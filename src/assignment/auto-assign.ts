@@ -79,10 +79,14 @@ export function createAutoAssign(deps: TicketDeps) {
     if (ticket.categoryId === null) return { skipped: 'no_category' };
     // The department row is the turnstile: concurrent assignments in one department take turns,
     // so two tickets created at once never read the same cursor (or the same loads).
-    const [department] = await tx.$queryRaw<{ assignMethod: AssignMethod; lastAutoAssigneeId: number | null }[]>`
-      SELECT "assignMethod", "lastAutoAssigneeId" FROM "Department"
-      WHERE id = ${ticket.departmentId} AND "isActive" FOR UPDATE`;
-    if (!department || department.assignMethod === 'MANUAL') return { skipped: 'manual' };
+    const [department] = await tx.$queryRaw<
+      { assignMethod: AssignMethod; lastAutoAssigneeId: number | null; isActive: boolean }[]
+    >`
+      SELECT "assignMethod", "lastAutoAssigneeId", "isActive" FROM "Department"
+      WHERE id = ${ticket.departmentId} FOR UPDATE`;
+    // A retired department routes nothing new; support reclassifies.
+    if (!department?.isActive) return { skipped: 'no_department' };
+    if (department.assignMethod === 'MANUAL') return { skipped: 'manual' };
 
     const candidates = await availableMembers(tx, ticket.departmentId, new Date());
     const previous = options.preferPrevious

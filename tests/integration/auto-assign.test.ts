@@ -2,6 +2,8 @@
 // go to its technicians by round-robin or least open load, never to an absent or inactive one,
 // through the lifecycle's assign action as the system — and a person's choice always wins.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoData } from '../../src/demo/demo.service.js';
+import { seedDemoTickets } from '../../src/demo/demo-tickets.js';
 import type { AssignMethod } from '../../src/generated/prisma/enums.js';
 import { clearReferenceCaches } from '../../src/reference/reference-data.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
@@ -261,5 +263,29 @@ describe('reopen', () => {
     expect(ticket.status).toBe('ASSIGNED');
     expect(ticket.assigneeId).not.toBe(first);
     expect(ticket.assigneeId).not.toBeNull();
+  });
+});
+
+describe('the demo data', () => {
+  it('hands out Monitoreo by turns: its newest alarm is assigned by the system, and an absence is upcoming', async () => {
+    const { prisma } = t.db;
+    await seedDemoData(prisma, { password: 'demo password 2026' });
+    await seedDemoTickets(prisma, t.services.tickets, t.services.sla);
+    const monitoring = await prisma.department.findUniqueOrThrow({ where: { name: 'Monitoreo' } });
+    expect(monitoring.assignMethod).toBe('ROUND_ROBIN');
+    const technician = await prisma.user.findUniqueOrThrow({ where: { email: 'tecnico@demo.local' } });
+    const ticket = await prisma.ticket.findFirstOrThrow({
+      where: { subject: 'Batería baja en el panel de la sucursal Sur' },
+      include: { events: { where: { type: 'assigned' } } },
+    });
+    expect(ticket).toMatchObject({ status: 'ASSIGNED', assigneeId: technician.id });
+    expect(ticket.events.map((e) => e.actorId)).toEqual([null]);
+    // The tickets support assigns by hand in the demo kept their states.
+    const fresh = await prisma.ticket.findFirstOrThrow({
+      where: { subject: 'Cámara fuera de servicio en el depósito' },
+    });
+    expect(fresh.status).toBe('NEW');
+    const [absence] = await prisma.userAbsence.findMany({ where: { userId: technician.id } });
+    expect(absence?.startsAt.getTime()).toBeGreaterThan(Date.now());
   });
 });
