@@ -23,7 +23,9 @@ export function absencesRouter(absences: AbsencesService): Router {
   });
 
   router.get('/absences', guard, async (req, res) => {
-    res.render('absences/list', { ...(await pageData(req)), values: {} });
+    // From a technician's admin page: their name chosen already.
+    const userId = typeof req.query.userId === 'string' && /^\d{1,9}$/.test(req.query.userId) ? req.query.userId : '';
+    res.render('absences/list', { ...(await pageData(req)), values: { userId } });
   });
   router.post(
     '/absences',

@@ -119,6 +119,13 @@ describe('a technician records their own absence', () => {
 });
 
 describe('an admin records anyone’s absence', () => {
+  it("reaches the page from a technician's admin page, with them chosen", async () => {
+    const form = await admin.get(`/admin/users/${other.id}`);
+    expect(form.text).toContain(`href="/absences?userId=${other.id}"`);
+    const page = await admin.get(`/absences?userId=${other.id}`);
+    expect(page.text).toContain(`<option value="${other.id}" selected>Olga Ortiz</option>`);
+  });
+
   it('chooses the technician; without one the form says so and keeps the input', async () => {
     const missing = await submitForm(admin, '/absences', '/absences', {
       userId: '',
