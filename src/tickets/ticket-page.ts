@@ -278,8 +278,8 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
     },
 
     /**
-     * Active technicians (from the reference copy) with their current open load, those of
-     * `departmentId` first: one statement, by primary key, over the counters the writes keep
+     * Active technicians (from the reference copy) with their current open load and whether they
+     * are absent now, those of `departmentId` first: one statement, by primary key, over the counters the writes keep
      * (moveCounters() in ticket-writes.ts) — never a count over the tickets.
      */
     async technicianOptions(
@@ -298,18 +298,25 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
               FROM unnest(${active.map((tech) => tech.id)}::int[]) AS u(id)
               LEFT JOIN "TechnicianLoad" l ON l."userId" = u.id`;
       const byId = new Map(rows.map((row) => [row.userId, row]));
-      return active
-        .map((tech) => ({
-          id: tech.id,
-          name: tech.name,
-          load: byId.get(tech.id)?.openCount ?? 0,
-          // Still offered for a manual assignment (support may know better), but marked.
-          isAbsent: byId.get(tech.id)?.isAbsent ?? false,
-          inDepartment: departmentId !== null && tech.departmentIds.includes(departmentId),
-        }))
-        .sort(
-          (a, b) => Number(b.inDepartment) - Number(a.inDepartment) || a.load - b.load || a.name.localeCompare(b.name),
-        );
+      return (
+        active
+          .map((tech) => ({
+            id: tech.id,
+            name: tech.name,
+            load: byId.get(tech.id)?.openCount ?? 0,
+            // Still offered for a manual assignment (support may know better), but marked.
+            isAbsent: byId.get(tech.id)?.isAbsent ?? false,
+            inDepartment: departmentId !== null && tech.departmentIds.includes(departmentId),
+          }))
+          // The department's own first, the absent after those present, then the least loaded.
+          .sort(
+            (a, b) =>
+              Number(b.inDepartment) - Number(a.inDepartment) ||
+              Number(a.isAbsent) - Number(b.isAbsent) ||
+              a.load - b.load ||
+              a.name.localeCompare(b.name),
+          )
+      );
     },
 
     /** The ticket's id if the actor may see it, else 404 (a live stream subscribing to it). */
