@@ -229,6 +229,50 @@ describe('a person always wins', () => {
     expect(await t.services.tickets.assignByDepartment(number, { version: 1 })).toEqual({ skipped: 'changed' });
     expect(await ticketOf(number)).toMatchObject({ status: 'NEW', assigneeId: null });
   });
+  it('racing a person on the same tickets, one of the two assigns each, never both, and the loads stay true', async () => {
+    const { prisma } = t.db;
+    const { department, categoryId, technicians } = await team('MANUAL', 3);
+    const chosen = technicians[2]?.id as number;
+    const numbers = [];
+    for (let i = 0; i < 20; i++) numbers.push(await file(categoryId));
+    await prisma.department.update({ where: { id: department.id }, data: { assignMethod: 'ROUND_ROBIN' } });
+    const outcomes = await Promise.all(
+      numbers.map(async (number) => {
+        const [auto, manual] = await Promise.allSettled([
+          t.services.tickets.assignByDepartment(number, { version: 1 }),
+          t.services.tickets.transitionTicket(support, number, 'assign', {
+            version: 1,
+            categoryId,
+            priority: 'HIGH',
+            technicianId: chosen,
+            departmentId: null,
+          }),
+        ]);
+        return { number, auto, manual };
+      }),
+    );
+    for (const { number, auto, manual } of outcomes) {
+      const ticket = await prisma.ticket.findUniqueOrThrow({ where: { number } });
+      const assigns = await prisma.ticketEvent.count({
+        where: { ticketId: ticket.id, type: 'status', action: 'assign' },
+      });
+      expect(assigns, `TKT-${number}`).toBe(1);
+      expect(ticket.status).toBe('ASSIGNED');
+      if (manual.status === 'fulfilled') {
+        // The person's choice stands; the system stepped aside.
+        expect(ticket.assigneeId).toBe(chosen);
+        expect(auto).toMatchObject({ status: 'fulfilled', value: { skipped: expect.any(String) } });
+      } else {
+        // The system was first: the person's stale form is refused ("changed while you were editing").
+        expect(auto).toMatchObject({ status: 'fulfilled', value: { assigned: { id: ticket.assigneeId } } });
+      }
+    }
+    for (const technician of technicians) {
+      const counted = await prisma.ticket.count({ where: { assigneeId: technician.id, status: 'ASSIGNED' } });
+      const load = await prisma.technicianLoad.findUnique({ where: { userId: technician.id } });
+      expect(load?.openCount ?? 0).toBe(counted);
+    }
+  }, 60_000);
 });
 
 describe('reopen', () => {
