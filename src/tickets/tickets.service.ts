@@ -24,7 +24,8 @@ export function createTicketsService(deps: TicketDeps, options: { logger?: Logge
   // can never undo or fail a ticket's creation or reopening — a failure is only logged.
   const autoAssign = async (number: number, autoOptions: Parameters<typeof assignByDepartment>[1]) => {
     try {
-      await assignByDepartment(number, autoOptions);
+      const result = await assignByDepartment(number, autoOptions);
+      options.logger?.debug({ ticket: number, ...result }, 'automatic assignment');
     } catch (error) {
       options.logger?.error({ err: error, ticket: number }, 'automatic assignment failed');
     }

@@ -1,7 +1,7 @@
 // Automatic assignment (src/assignment/auto-assign.ts): new and reopened tickets of a department
 // go to its technicians by round-robin or least open load, never to an absent or inactive one,
 // through the lifecycle's assign action as the system — and a person's choice always wins.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { seedDemoData } from '../../src/demo/demo.service.js';
 import { seedDemoTickets } from '../../src/demo/demo-tickets.js';
 import type { AssignMethod } from '../../src/generated/prisma/enums.js';
@@ -336,5 +336,30 @@ describe('the demo data', () => {
     expect(fresh.status).toBe('NEW');
     const [absence] = await prisma.userAbsence.findMany({ where: { userId: technician.id } });
     expect(absence?.startsAt.getTime()).toBeGreaterThan(Date.now());
+  });
+});
+
+describe('when the automatic assignment fails', () => {
+  it('the ticket is still created (left new, unassigned) and the failure is logged', async () => {
+    const { categoryId } = await team('ROUND_ROBIN', 2);
+    let fail = true;
+    // A subscriber of "ticket changed" that breaks the system's assignment: its transaction rolls back.
+    t.services.ticketChanges.subscribe(async (_tx, change) => {
+      if (fail && change.kind === 'transition' && change.action === 'assign' && change.actorId === null) {
+        throw new Error('subscriber down');
+      }
+    });
+    const logged = vi.spyOn(t.ctx.logger, 'error');
+    try {
+      const number = await file(categoryId);
+      expect(await ticketOf(number)).toMatchObject({ status: 'NEW', assigneeId: null, version: 1 });
+      expect(logged).toHaveBeenCalledWith(
+        expect.objectContaining({ ticket: number, err: expect.any(Error) }),
+        'automatic assignment failed',
+      );
+    } finally {
+      fail = false;
+      logged.mockRestore();
+    }
   });
 });
