@@ -6,6 +6,7 @@ import express from 'express';
 import { pinoHttp } from 'pino-http';
 import { accountRouter } from './account/account.routes.js';
 import { adminRouter } from './admin/admin.routes.js';
+import { absencesRouter } from './assignment/absences.routes.js';
 import { createAccountService } from './auth/account.service.js';
 import { type AccountThrottle, createAccountThrottle } from './auth/account-throttle.js';
 import { authRouter } from './auth/auth.routes.js';
@@ -94,6 +95,7 @@ export function createApp(
   app.use('/admin/sla', slaPoliciesRouter(services.slaPolicies));
   // Before the admin router: /admin/replies is its own page set, guarded like the admin's.
   app.use(repliesRouter(services));
+  app.use(absencesRouter(services.absences));
   app.use('/admin', adminRouter(ctx, services));
 
   app.use(notFoundHandler);

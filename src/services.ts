@@ -1,6 +1,7 @@
 // The composition root: every service is built here, once, from the context; routes, jobs, the
 // worker, scripts and tests receive them. Dependencies point one way: the ticket wing knows nothing
 // of notifications — notifications subscribe to "a ticket changed" here.
+import { createAbsencesService } from './assignment/absences.service.js';
 import { createAttachmentsService } from './attachments/attachments.service.js';
 import { type AttachmentStorage, createLocalStorage } from './attachments/storage.js';
 import type { AppContext } from './context.js';
@@ -42,7 +43,10 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
   ticketChanges.subscribe(sla.onTicketChange);
   const slaSweep = createSlaSweep(ctx, sla);
   subscribeNotifications(ticketChanges);
-  const tickets = createTicketsService({ prisma, settings: ctx.settings, storage, hooks: ticketChanges });
+  const tickets = createTicketsService(
+    { prisma, settings: ctx.settings, storage, hooks: ticketChanges },
+    { logger: ctx.logger },
+  );
   const live = createLiveHub(ctx.db, ctx.logger);
   // With the direct resolvers of auth/ and inbound/ registered (mail-worker.ts).
   const mailWorker = createAppMailWorker(ctx);
@@ -91,6 +95,7 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     users: createUsersService(ctx),
     organizations: createOrganizationsService(ctx),
     departments: createDepartmentsService(ctx),
+    absences: createAbsencesService(ctx),
     calendars: createCalendarsService(ctx),
     sla,
     slaSweep,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AttachmentStorage } from '../attachments/storage.js';
 import type { AppContext } from '../context.js';
 import { removeDemoData } from '../demo/demo.service.js';
-import { ZCategory, ZDepartment } from '../departments/departments.schema.js';
+import { assignMethods, ZCategory, ZDepartment } from '../departments/departments.schema.js';
 import type { DepartmentsService } from '../departments/departments.service.js';
 import { flash } from '../lib/flash.js';
 import { pageRequestFrom } from '../lib/pagination.js';
@@ -192,7 +192,7 @@ export function adminRouter(ctx: AppContext, services: Services): Router {
   router.get('/departments', async (_req, res) => {
     res.render('admin/departments/list', { departments: await departments.listDepartments() });
   });
-  const departmentFormData = async () => ({ calendars: await services.calendars.options() });
+  const departmentFormData = async () => ({ calendars: await services.calendars.options(), assignMethods });
   router.get('/departments/new', async (_req, res) => {
     res.render('admin/departments/form', {
       ...(await departmentFormData()),

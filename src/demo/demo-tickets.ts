@@ -117,4 +117,43 @@ export async function seedDemoTickets(
       await sla?.recompute(tx, id, null, new Date());
     });
   }
+
+  // Automatic assignment on first start: Monitoreo hands out its tickets by turns (the demo
+  // technician joins it), and one more monitoring alarm, filed now, is assigned by the system —
+  // its history says so. An upcoming absence shows the absences page at work. Set after the
+  // tickets above, which support assigns by hand.
+  const monitoringDepartment = await prisma.department.findUnique({
+    where: { name: 'Monitoreo' },
+    select: { id: true },
+  });
+  if (monitoringDepartment) {
+    await prisma.userDepartment.upsert({
+      where: { userId_departmentId: { userId: technician.id, departmentId: monitoringDepartment.id } },
+      create: { userId: technician.id, departmentId: monitoringDepartment.id },
+      update: {},
+    });
+    await prisma.department.updateMany({
+      where: { id: monitoringDepartment.id, assignMethod: 'MANUAL' },
+      data: { assignMethod: 'ROUND_ROBIN' },
+    });
+    await file(
+      client2,
+      'Batería baja en el panel de la sucursal Sur',
+      'La central recibe «batería baja» del panel de la sucursal Sur desde anoche.',
+      'Monitoreo: señal perdida',
+      'HIGH',
+    );
+  }
+  const nextMonday = new Date();
+  nextMonday.setUTCDate(nextMonday.getUTCDate() + ((8 - nextMonday.getUTCDay()) % 7 || 7));
+  nextMonday.setUTCHours(11, 0, 0, 0);
+  await prisma.userAbsence.create({
+    data: {
+      userId: technician.id,
+      startsAt: nextMonday,
+      endsAt: new Date(nextMonday.getTime() + 5 * 86_400_000),
+      note: 'Capacitación en fábrica',
+      createdById: technician.id,
+    },
+  });
 }

@@ -30,6 +30,7 @@ export function createDepartmentsService(ctx: AppContext) {
           id: true,
           name: true,
           isActive: true,
+          assignMethod: true,
           calendar: { select: { id: true, name: true } },
           _count: { select: { members: true, categories: true } },
         },
@@ -71,7 +72,7 @@ export function createDepartmentsService(ctx: AppContext) {
             action: id === null ? 'department.create' : 'department.update',
             entityType: 'department',
             entityId: String(row.id),
-            data: { calendarId: input.calendarId },
+            data: { calendarId: input.calendarId, assignMethod: input.assignMethod },
           },
         });
         return row;

@@ -9,6 +9,7 @@ const configuration: NavLink[] = [
   { href: '/admin/users', key: 'nav.users' },
   { href: '/admin/organizations', key: 'nav.organizations' },
   { href: '/admin/departments', key: 'nav.departments' },
+  { href: '/absences', key: 'nav.absences' },
   { href: '/admin/categories', key: 'nav.categories' },
   { href: '/admin/calendars', key: 'nav.calendars' },
   { href: '/admin/sla', key: 'nav.slaPolicies' },
@@ -33,6 +34,7 @@ const menus: Record<Role, NavItem[]> = {
   TECHNICIAN: [
     { href: '/work', key: 'nav.myWork' },
     { href: '/replies', key: 'nav.replies' },
+    { href: '/absences', key: 'nav.absences' },
   ],
   ADMIN: [
     { href: '/admin', key: 'nav.overview' },

@@ -135,9 +135,10 @@ function record<I extends { version: number }>(definition: ActionRecord<I>): Act
 // ---- the table --------------------------------------------------------------------------------
 
 export const lifecycle = {
+  // The system assigns per the department's method (src/assignment/auto-assign.ts).
   assign: record({
     to: 'ASSIGNED',
-    by: { support: ['NEW', 'REOPENED'] },
+    by: { support: ['NEW', 'REOPENED'], system: ['NEW', 'REOPENED'] },
     input: z.object({
       version,
       categoryId: requiredId(),

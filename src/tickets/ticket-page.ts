@@ -62,6 +62,8 @@ type HeaderRow = {
   organization: JsonOf<{ name: string; address: string | null; phone: string | null }> | null;
   requester: JsonOf<{ name: string; email: string; phone: string | null }>;
   assigneeName: string | null;
+  /** An absence of the assignee covers now (UserAbsence): the page marks them "ausente". */
+  assigneeAbsent: boolean;
   createdBy: JsonOf<{ name: string; role: Role }>;
   duplicateOfNumber: number | null;
   slaPolicyName: string | null;
@@ -167,6 +169,7 @@ function toTicket(row: HeaderRow) {
     organization,
     requester,
     assigneeName,
+    assigneeAbsent,
     createdBy,
     duplicateOfNumber,
     ...ticket
@@ -180,7 +183,10 @@ function toTicket(row: HeaderRow) {
         ? null
         : { id: ticket.organizationId, ...jsonOf(organization) },
     requester: { id: ticket.requesterId, ...jsonOf(requester) },
-    assignee: ticket.assigneeId === null ? null : { id: ticket.assigneeId, name: assigneeName ?? '' },
+    assignee:
+      ticket.assigneeId === null
+        ? null
+        : { id: ticket.assigneeId, name: assigneeName ?? '', isAbsent: assigneeAbsent === true },
     createdBy: { id: ticket.createdById, ...jsonOf(createdBy) },
     duplicateOf: duplicateOfNumber === null ? null : { number: duplicateOfNumber },
   };
@@ -214,6 +220,9 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
                  (SELECT json_build_object('name', r."name", 'email', r."email", 'phone', r."phone")
                     FROM "User" r WHERE r."id" = t."requesterId") AS "requester",
                  (SELECT a."name" FROM "User" a WHERE a."id" = t."assigneeId") AS "assigneeName",
+                 EXISTS (SELECT 1 FROM "UserAbsence" ab
+                          WHERE ab."userId" = t."assigneeId" AND ab."endsAt" > now() AND ab."startsAt" <= now()
+                        ) AS "assigneeAbsent",
                  (SELECT json_build_object('name', cb."name", 'role', cb."role")
                     FROM "User" cb WHERE cb."id" = t."createdById") AS "createdBy",
                  (SELECT dup."number" FROM "Ticket" dup WHERE dup."id" = t."duplicateOfId") AS "duplicateOfNumber",
@@ -269,8 +278,8 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
     },
 
     /**
-     * Active technicians (from the reference copy) with their current open load, those of
-     * `departmentId` first: one statement, by primary key, over the counters the writes keep
+     * Active technicians (from the reference copy) with their current open load and whether they
+     * are absent now, those of `departmentId` first: one statement, by primary key, over the counters the writes keep
      * (moveCounters() in ticket-writes.ts) — never a count over the tickets.
      */
     async technicianOptions(
@@ -278,24 +287,36 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
       technicians: { id: number; name: string; isActive: boolean; departmentIds: number[] }[],
     ) {
       const active = technicians.filter((tech) => tech.isActive);
-      const loads =
+      // Load and "absent now" together: still one statement, by primary key and the absences' index.
+      const rows =
         active.length === 0
           ? []
-          : await prisma.technicianLoad.findMany({
-              where: { userId: { in: active.map((tech) => tech.id) } },
-              select: { userId: true, openCount: true },
-            });
-      const loadOf = new Map(loads.map((row) => [row.userId, row.openCount]));
-      return active
-        .map((tech) => ({
-          id: tech.id,
-          name: tech.name,
-          load: loadOf.get(tech.id) ?? 0,
-          inDepartment: departmentId !== null && tech.departmentIds.includes(departmentId),
-        }))
-        .sort(
-          (a, b) => Number(b.inDepartment) - Number(a.inDepartment) || a.load - b.load || a.name.localeCompare(b.name),
-        );
+          : await prisma.$queryRaw<{ userId: number; openCount: number; isAbsent: boolean }[]>`
+              SELECT u.id AS "userId", COALESCE(l."openCount", 0)::int AS "openCount",
+                     EXISTS (SELECT 1 FROM "UserAbsence" ab
+                              WHERE ab."userId" = u.id AND ab."endsAt" > now() AND ab."startsAt" <= now()) AS "isAbsent"
+              FROM unnest(${active.map((tech) => tech.id)}::int[]) AS u(id)
+              LEFT JOIN "TechnicianLoad" l ON l."userId" = u.id`;
+      const byId = new Map(rows.map((row) => [row.userId, row]));
+      return (
+        active
+          .map((tech) => ({
+            id: tech.id,
+            name: tech.name,
+            load: byId.get(tech.id)?.openCount ?? 0,
+            // Still offered for a manual assignment (support may know better), but marked.
+            isAbsent: byId.get(tech.id)?.isAbsent ?? false,
+            inDepartment: departmentId !== null && tech.departmentIds.includes(departmentId),
+          }))
+          // The department's own first, the absent after those present, then the least loaded.
+          .sort(
+            (a, b) =>
+              Number(b.inDepartment) - Number(a.inDepartment) ||
+              Number(a.isAbsent) - Number(b.isAbsent) ||
+              a.load - b.load ||
+              a.name.localeCompare(b.name),
+          )
+      );
     },
 
     /** The ticket's id if the actor may see it, else 404 (a live stream subscribing to it). */

@@ -203,6 +203,8 @@ export function buildTicketPage(detail: Detail, actor: TicketPageActor, extras: 
         !(isResolvedForOwner && allowed.has('reopen')),
     },
     properties,
+    /** The assignee is away now (an absence): staff see it beside their name; clients are not told. */
+    assigneeAbsent: staff && ticket.assignee?.isAbsent === true,
     primaryAction: primary,
     actionButtons: buttons,
     /** Actions that ask for input open a dialog (or, without JavaScript, their own page). */

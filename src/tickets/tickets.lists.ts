@@ -28,7 +28,7 @@ export type TicketRow = {
   department: { name: string } | null;
   requester: { id: number; name: string };
   organization: { name: string } | null;
-  assignee: { id: number; name: string } | null;
+  assignee: { id: number; name: string; isAbsent: boolean } | null;
   /** The nearest pending SLA target's badge (staff lists show it). */
   sla: ReturnType<typeof slaBadge>;
 };
@@ -47,6 +47,7 @@ type RawRow = Omit<TicketRow, 'category' | 'department' | 'requester' | 'organiz
   requesterName: string;
   organizationName: string | null;
   assigneeName: string | null;
+  assigneeAbsent: boolean | null;
   slaDueAt: Date | null;
   slaWarnAt: Date | null;
 };
@@ -94,7 +95,10 @@ function toTicketRow(row: RawRow): TicketRow {
     department: row.departmentName === null ? null : { name: row.departmentName },
     requester: { id: row.requesterId, name: row.requesterName },
     organization: row.organizationName === null ? null : { name: row.organizationName },
-    assignee: row.assigneeId === null ? null : { id: row.assigneeId, name: row.assigneeName ?? '' },
+    assignee:
+      row.assigneeId === null
+        ? null
+        : { id: row.assigneeId, name: row.assigneeName ?? '', isAbsent: row.assigneeAbsent === true },
     sla: slaBadge(row),
   };
 }
@@ -153,7 +157,10 @@ export function createTicketLists(ctx: AppContext) {
              (SELECT d."name" FROM "Department" d WHERE d."id" = p."departmentId") AS "departmentName",
              (SELECT r."name" FROM "User" r WHERE r."id" = p."requesterId") AS "requesterName",
              (SELECT o."name" FROM "Organization" o WHERE o."id" = p."organizationId") AS "organizationName",
-             (SELECT a."name" FROM "User" a WHERE a."id" = p."assigneeId") AS "assigneeName"
+             (SELECT a."name" FROM "User" a WHERE a."id" = p."assigneeId") AS "assigneeName",
+             EXISTS (SELECT 1 FROM "UserAbsence" ab
+                      WHERE ab."userId" = p."assigneeId" AND ab."endsAt" > now() AND ab."startsAt" <= now()
+                    ) AS "assigneeAbsent"
       FROM (${inner}) p
       ORDER BY ${orderBy}`;
   }

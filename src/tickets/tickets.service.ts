@@ -1,6 +1,8 @@
 // The tickets service: the use cases of the ticket wing, built once by the composition root
 // (services.ts) and handed to routes, jobs, the inbound e-mail reader and scripts. Each use case
 // lives in its own module; this only puts them together.
+import { createAutoAssign } from '../assignment/auto-assign.js';
+import type { Logger } from '../lib/logger.js';
 import { createAddComment } from './add-comment.js';
 import { createAutoClose } from './auto-close.js';
 import { createCreateTicket } from './create-ticket.js';
@@ -16,12 +18,36 @@ export type { AddCommentOptions } from './add-comment.js';
 export type { CreateTicketOptions } from './create-ticket.js';
 export type { SystemActor, TicketDeps } from './ticket-writes.js';
 
-export function createTicketsService(deps: TicketDeps) {
-  const transitionTicket = createTransitionTicket(deps);
+export function createTicketsService(deps: TicketDeps, options: { logger?: Logger } = {}) {
+  const { assignByDepartment } = createAutoAssign(deps);
+  // Automatic assignment runs after the client's change committed, as its own transaction: it
+  // can never undo or fail a ticket's creation or reopening — a failure is only logged.
+  const autoAssign = async (number: number, autoOptions: Parameters<typeof assignByDepartment>[1]) => {
+    try {
+      const result = await assignByDepartment(number, autoOptions);
+      options.logger?.debug({ ticket: number, ...result }, 'automatic assignment');
+    } catch (error) {
+      options.logger?.error({ err: error, ticket: number }, 'automatic assignment failed');
+    }
+  };
+  const createTicket = createCreateTicket(deps);
+  // Every way in (web form, inbound e-mail, support on a client's behalf, demo data) comes here.
+  const create: typeof createTicket = async (...args) => {
+    const number = await createTicket(...args);
+    // A ticket is created at version 1; anything newer is a person's change, which wins.
+    await autoAssign(number, { version: 1 });
+    return number;
+  };
+  const runTransition = createTransitionTicket(deps);
+  const transitionTicket: typeof runTransition = async (actor, number, action, input, uploads) => {
+    await runTransition(actor, number, action, input, uploads);
+    // The reopen's compare-and-set left it one version on; back to whoever had it, if available.
+    if (action === 'reopen') await autoAssign(number, { version: input.version + 1, preferPrevious: true });
+  };
   const page = createTicketPage(deps);
   const addComment = createAddComment(deps);
   return {
-    create: createCreateTicket(deps),
+    create,
     transitionTicket,
     addComment,
     replyWithAction: createReplyWithAction(deps, addComment, transitionTicket),
@@ -29,6 +55,8 @@ export function createTicketsService(deps: TicketDeps) {
     recordOnSite: createRecordOnSite(deps),
     ...createTicketBin(deps),
     autoCloseResolved: createAutoClose(deps, transitionTicket),
+    /** "Assign per the department's method" (the rules engine's action; reports why it did not). */
+    assignByDepartment,
     ...page,
   };
 }

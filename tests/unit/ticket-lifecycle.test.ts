@@ -15,7 +15,8 @@ import { type Actor, allowedActions, mayTakeAction, type PolicyTicket } from '..
 
 // Columns, in this order. Each cell lists who may take the action from that state:
 // O = owner (the client who filed it, or their org manager), S = support (and admin),
-// A = the assigned technician, Y = the system (jobs, a client's reply). Empty = nobody.
+// A = the assigned technician, Y = the system (jobs, a client's reply, automatic assignment).
+// Empty = nobody.
 const columns = [
   'NEW',
   'ASSIGNED',
@@ -33,7 +34,7 @@ type Row = { to: TicketStatus; cells: [string, string, string, string, string, s
 // biome-ignore format: the grid is easier to check against LIFECYCLE.md when aligned
 const expected: Record<TicketAction, Row> = {
   //                                                    NEW   ASSIGNED IN_PROG ON_HOLD PENDING RESOLVED CLOSED REOPENED CANCELLED
-  assign:           { to: 'ASSIGNED',           cells: ['S',  '',      '',     '',     '',     '',      '',    'S',     ''] },
+  assign:           { to: 'ASSIGNED',           cells: ['SY', '',      '',     '',     '',     '',      '',    'SY',    ''] },
   resolve_direct:   { to: 'RESOLVED',           cells: ['S',  '',      '',     '',     '',     '',      '',    'S',     ''] },
   start:            { to: 'IN_PROGRESS',        cells: ['',   'A',     '',     '',     '',     '',      '',    '',      ''] },
   reassign:         { to: 'ASSIGNED',           cells: ['',   'SA',    'SA',   'SA',   '',     '',      '',    '',      ''] },
