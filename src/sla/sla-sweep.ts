@@ -32,7 +32,13 @@ export async function requestSlaRecompute(
 
 export type SweepResult = { checked: number; warnings: number; breaches: number };
 
-export function createSlaSweep(ctx: AppContext, sla: SlaService) {
+/** Told of each crossing inside the sweep's transaction (the rules' SLA triggers, src/rules/). */
+export type SlaCrossingHook = (
+  tx: Prisma.TransactionClient,
+  crossing: { ticketId: number; kind: 'WARNING' | 'BREACH' },
+) => Promise<void>;
+
+export function createSlaSweep(ctx: AppContext, sla: SlaService, onCrossing?: SlaCrossingHook) {
   const { prisma } = ctx.db;
 
   return async function sweepSla(now = new Date()): Promise<SweepResult> {
@@ -92,6 +98,7 @@ export function createSlaSweep(ctx: AppContext, sla: SlaService) {
               },
               id,
             );
+            await onCrossing?.(tx, { ticketId: id, kind });
           }
         }
         await tx.$executeRaw`UPDATE "Ticket" SET "slaCheckAt" = ${next} WHERE "id" = ${id}`;

@@ -74,6 +74,8 @@ type CommentRow = {
   body: string;
   isInternal: boolean;
   createdAt: Date;
+  /** A rule's comment: no author, the rule's name. */
+  ruleName: string | null;
   authorId: number | null;
   authorName: string | null;
   authorRole: string | null;
@@ -219,7 +221,7 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
                  (SELECT dup."number" FROM "Ticket" dup WHERE dup."id" = t."duplicateOfId") AS "duplicateOfNumber",
                  (SELECT sp."name" FROM "SlaPolicy" sp WHERE sp."id" = t."slaPolicyId") AS "slaPolicyName",
                  (SELECT coalesce(json_agg(x ORDER BY x."createdAt", x."id"), '[]')
-                    FROM (SELECT cm."id", cm."body", cm."isInternal", cm."createdAt",
+                    FROM (SELECT cm."id", cm."body", cm."isInternal", cm."createdAt", cm."ruleName",
                                  u."id" AS "authorId", u."name" AS "authorName", u."role"::text AS "authorRole"
                             FROM "Comment" cm LEFT JOIN "User" u ON u."id" = cm."authorId"
                            WHERE cm."ticketId" = t."id" ${staffOnly(actor, Prisma.sql`AND cm."isInternal" = false`)}) x

@@ -2,7 +2,6 @@
 // (services.ts) and handed to routes, jobs, the inbound e-mail reader and scripts. Each use case
 // lives in its own module; this only puts them together.
 import { createAddComment } from './add-comment.js';
-import { createAutoClose } from './auto-close.js';
 import { createCreateTicket } from './create-ticket.js';
 import { createRecordOnSite } from './record-on-site.js';
 import { createReplyWithAction } from './reply-with-action.js';
@@ -28,7 +27,6 @@ export function createTicketsService(deps: TicketDeps) {
     updateProperties: createUpdateProperties(deps),
     recordOnSite: createRecordOnSite(deps),
     ...createTicketBin(deps),
-    autoCloseResolved: createAutoClose(deps, transitionTicket),
     ...page,
   };
 }
