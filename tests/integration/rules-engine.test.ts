@@ -285,6 +285,90 @@ describe('rule engine', () => {
   });
 });
 
+describe('triggers and actions', () => {
+  it("client replied: the client's public reply triggers the rule, a staff reply does not", async () => {
+    const rule = await addRule({
+      name: 'Cliente insiste',
+      trigger: 'client_replied',
+      actions: [{ type: 'set_priority', value: 'HIGH' }],
+    });
+    const number = await file('Respuesta del cliente');
+    await t.services.tickets.addComment(support, number, { body: 'Estamos viendo.', internal: false }, []);
+    await t.services.rules.drain();
+    expect((await ticketOf(number)).priority).toBe('MEDIUM');
+    await t.services.tickets.addComment(client, number, { body: 'Sigue igual.', internal: false }, []);
+    await t.services.rules.drain();
+    expect((await ticketOf(number)).priority).toBe('HIGH');
+    expect((await runsOf(rule.id)).map((run) => run.outcome)).toEqual(['applied']);
+  });
+
+  it('SLA breach: the sweep records the rule event in its transaction, and the rule acts on it', async () => {
+    await t.db.prisma.slaPolicy.create({
+      data: {
+        name: 'Una hora',
+        position: 1,
+        priorities: [],
+        categoryIds: [],
+        departmentIds: [],
+        organizationIds: [],
+        channels: [],
+        businessHours: false,
+        firstResponseMinutes: 60,
+      },
+    });
+    const { clearReferenceCaches } = await import('../../src/reference/reference-data.js');
+    clearReferenceCaches();
+    await addRule({
+      name: 'Escalar vencidos',
+      trigger: 'sla_breach',
+      actions: [
+        { type: 'set_priority', value: 'CRITICAL' },
+        { type: 'notify', value: 'role:SUPPORT' },
+      ],
+    });
+    const number = await file('Vence pronto');
+    await t.services.rules.drain();
+    await t.services.slaSweep(new Date(Date.now() + 2 * 3_600_000));
+    await t.services.rules.drain();
+    const ticket = await ticketOf(number);
+    expect(ticket.priority).toBe('CRITICAL');
+    // The notify action: an outbox row that reaches support, never the client.
+    const row = await t.db.prisma.outboxMessage.findFirstOrThrow({
+      where: { ticketId: ticket.id, topic: 'rule.notify' },
+    });
+    const { resolveDeliveries } = await import('../../src/notifications/recipients.js');
+    const resolved = await resolveDeliveries(t.db.prisma, [
+      {
+        id: row.id,
+        topic: row.topic,
+        ticketId: row.ticketId,
+        payload: row.payload as Record<string, unknown>,
+        createdAt: row.createdAt,
+      },
+    ]);
+    const delivery = resolved.get(row.id) as { delivery: { recipients: { userId: number | null; role: string }[] } };
+    const recipients = delivery.delivery.recipients;
+    expect(recipients.map((r) => r.userId)).toContain(support.id);
+    expect(recipients.every((r) => r.role === 'SUPPORT')).toBe(true);
+    await t.db.prisma.slaPolicy.deleteMany({});
+    clearReferenceCaches();
+  });
+
+  it("a canned reply by a rule reaches the client under the rule's name, and is not a first response", async () => {
+    const reply = await t.db.prisma.cannedReply.create({
+      data: { title: 'Recibido', bodyEs: 'Hola {{requester.name}}, recibimos {{ticket.number}}.' },
+    });
+    await addRule({ name: 'Acuse', trigger: 'created', actions: [{ type: 'canned_reply', value: String(reply.id) }] });
+    const number = await file('Quiero acuse');
+    await t.services.rules.drain();
+    const ticket = await ticketOf(number);
+    expect(ticket.firstResponseAt).toBeNull();
+    const page = await (await loginAs(t.app, client.email)).get(ticketPath(number));
+    expect(page.text).toContain(`recibimos TKT-${number}.`);
+    expect(page.text).toContain('Regla: Acuse');
+  });
+});
+
 describe('time trigger', () => {
   it('auto-close is the built-in rule: RESOLVED for its hours, then closed by the system as the rule', async () => {
     const builtIn = await t.db.prisma.rule.findUniqueOrThrow({ where: { builtIn: 'auto_close' } });
