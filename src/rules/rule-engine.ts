@@ -37,9 +37,15 @@ import {
   triggerOf,
 } from './rules.js';
 
-/** The other helper's auto-assignment (src/assignment/auto-assign.ts), injected at the composition root. */
+/**
+ * The department's automatic assignment (src/assignment/auto-assign.ts), injected at the
+ * composition root. It is given the rule as its second argument: passed on to transitionTicket as
+ * the actor, the assignment shows the rule's name and carries its causal chain (a one-argument
+ * function fits too; its `assign` is then audited as plain system and starts a new chain).
+ */
 export type AssignByDepartment = (
   ticketNumber: number,
+  actor?: RuleActor,
 ) => Promise<{ assigned: { id: number; name: string } } | { skipped: string }>;
 
 export type RuleEngineDeps = {
@@ -247,9 +253,9 @@ export function createRuleEngine(ctx: Pick<AppContext, 'db' | 'logger'>, deps: R
         return null;
       }
       case 'assign': {
-        // Not through the actor: the department's method runs the table's `assign` as the system.
+        // The department's method runs the table's `assign` as the system (see AssignByDepartment).
         if (!deps.assignByDepartment) throw new AppError('CONFLICT', 'rules.errors.noAutoAssign');
-        const result = await deps.assignByDepartment(ticket.number);
+        const result = await deps.assignByDepartment(ticket.number, actor);
         if ('skipped' in result) throw new AppError('CONFLICT', 'rules.errors.assignSkipped', { params: result });
         return result.assigned.name;
       }

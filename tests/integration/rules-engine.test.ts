@@ -369,6 +369,43 @@ describe('triggers and actions', () => {
   });
 });
 
+describe('assign per the department', () => {
+  it('uses the injected assignment: assigned is applied (with the name), skipped is refused with its reason', async () => {
+    const rule = await addRule({ name: 'Asignar al crear', trigger: 'created', actions: [{ type: 'assign' }] });
+    const asked: { number: number; rule: string | undefined }[] = [];
+    let answer: { assigned: { id: number; name: string } } | { skipped: string } = {
+      assigned: { id: 1, name: 'Técnica Rosa' },
+    };
+    const engine = createRuleEngine(t.ctx, {
+      tickets: t.services.tickets,
+      renderReply: async () => '',
+      assignByDepartment: async (number, actor) => {
+        asked.push({ number, rule: actor?.name });
+        return answer;
+      },
+    });
+    const first = await file('Asignable');
+    await engine.drain();
+    answer = { skipped: 'sin técnicos disponibles' };
+    const second = await file('Sin técnicos');
+    await engine.drain();
+    expect(asked).toEqual([
+      { number: first, rule: 'Asignar al crear' },
+      { number: second, rule: 'Asignar al crear' },
+    ]);
+    const runs = await runsOf(rule.id);
+    expect(runs.map((run) => [run.ticketNumber, run.outcome])).toEqual([
+      [first, 'applied'],
+      [second, 'refused'],
+    ]);
+    expect(runs[0]?.detail).toBe('Técnica Rosa');
+    expect(JSON.parse(runs[1]?.detail ?? '{}')).toMatchObject({
+      key: 'rules.errors.assignSkipped',
+      params: { skipped: 'sin técnicos disponibles' },
+    });
+  });
+});
+
 describe('time trigger', () => {
   it('auto-close is the built-in rule: RESOLVED for its hours, then closed by the system as the rule', async () => {
     const builtIn = await t.db.prisma.rule.findUniqueOrThrow({ where: { builtIn: 'auto_close' } });
