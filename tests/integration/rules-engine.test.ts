@@ -163,6 +163,24 @@ describe('rule engine', () => {
     expect(details.every((detail) => detail.depth <= 3)).toBe(true);
   });
 
+  it('applies within a moment of the commit: the NOTIFY wakes the worker, no drain() called', async () => {
+    await addRule({ name: 'Despierta', trigger: 'created', actions: [{ type: 'internal_note', value: 'Despierto' }] });
+    const job = t.services.jobs.find((candidate) => candidate.name === 'rules');
+    // The job's start subscribes to the wake-up; its return value unsubscribes (the other tests drain by hand).
+    const stop = job?.start?.() as (() => void) | undefined;
+    await t.services.live.ready();
+    const number = await file('Sin esperar');
+    const ticket = await ticketOf(number);
+    const deadline = Date.now() + 2_000;
+    let notes = 0;
+    while (notes === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      notes = await t.db.prisma.comment.count({ where: { ticketId: ticket.id, ruleName: 'Despierta' } });
+    }
+    stop?.();
+    expect(notes).toBe(1);
+  });
+
   it('two workers draining at once run a rule once for one event', async () => {
     const rule = await addRule({
       name: 'Nota de bienvenida',
