@@ -159,6 +159,13 @@ const ticketColumns = Prisma.raw(
     .join(', '),
 );
 
+/** An event's data as a client reads it: without the name of the rule that made the change. */
+function withoutRuleName(data: Prisma.JsonValue): Prisma.JsonValue {
+  if (!data || typeof data !== 'object' || Array.isArray(data) || !('rule' in data)) return data;
+  const { rule: _rule, ...rest } = data;
+  return rest;
+}
+
 /** `condition` unless the actor may read internal notes. */
 const staffOnly = (actor: Actor, condition: Prisma.Sql) => (canSeeInternal(actor) ? Prisma.empty : condition);
 
@@ -248,8 +255,10 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
       const rule = { reopenWindowDays: settings.reopenWindowDays };
       return {
         ticket,
-        comments: jsonRows<CommentRow>(comments).map(({ authorId, authorName, authorRole, ...comment }) => ({
+        comments: jsonRows<CommentRow>(comments).map(({ authorId, authorName, authorRole, ruleName, ...comment }) => ({
           ...comment,
+          // A rule's name is the admin's internal wording: staff read it, a client reads "Sistema".
+          ruleName: canSeeInternal(actor) ? ruleName : null,
           createdAt: utcDate(comment.createdAt),
           author: authorId === null ? null : { id: authorId, name: authorName ?? '', role: authorRole as Role },
         })),
@@ -259,6 +268,7 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
         })),
         events: jsonRows<EventRow>(events).map(({ actorName, id, ...event }) => ({
           ...event,
+          data: canSeeInternal(actor) ? event.data : withoutRuleName(event.data),
           id: BigInt(id),
           createdAt: utcDate(event.createdAt),
           actor: actorName === null ? null : { name: actorName },
