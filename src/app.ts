@@ -28,6 +28,7 @@ import { saveSessionBeforeRedirect, sessionMiddleware } from './middleware/sessi
 import { mailRouter } from './notifications/mail.routes.js';
 import { notificationsRouter } from './notifications/notifications.routes.js';
 import { repliesRouter } from './replies/replies.routes.js';
+import { rulesRouter } from './rules/rules.routes.js';
 import { createServices, type Services } from './services.js';
 import { setupRouter } from './setup/setup.routes.js';
 import { calendarsRouter } from './sla/calendars.routes.js';
@@ -93,6 +94,7 @@ export function createApp(
   app.use('/admin/inbound', inboundRouter(ctx, createInboundLog(ctx)));
   app.use('/admin/calendars', calendarsRouter(ctx, services.calendars));
   app.use('/admin/sla', slaPoliciesRouter(services.slaPolicies));
+  app.use('/admin/rules', rulesRouter(services.rulesAdmin));
   // Before the admin router: /admin/replies is its own page set, guarded like the admin's.
   app.use(repliesRouter(services));
   app.use(absencesRouter(services.absences));

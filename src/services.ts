@@ -19,6 +19,14 @@ import { mailJob } from './notifications/worker.js';
 import { createOrganizationsService } from './organizations/organizations.service.js';
 import { createOrganizationMembers, createReferenceData } from './reference/reference-data.js';
 import { createRepliesService } from './replies/replies.service.js';
+import {
+  type AssignByDepartment,
+  createRuleEngine,
+  onSlaCrossing,
+  onTicketChangeForRules,
+} from './rules/rule-engine.js';
+import { createRulesService } from './rules/rules.service.js';
+import { createTimeTrigger } from './rules/time-trigger.js';
 import { createCalendarsService } from './sla/calendars.service.js';
 import { createSlaService } from './sla/sla.service.js';
 import { createSlaPoliciesService } from './sla/sla-policies.service.js';
@@ -32,6 +40,8 @@ import { createUsersService } from './users/users.service.js';
 export type ServiceOverrides = {
   /** Where attachments live (tests give each file its own directory). */
   storage?: AttachmentStorage;
+  /** The rules' "assign per the department's method" (src/assignment/auto-assign.ts, when merged). */
+  assignByDepartment?: AssignByDepartment;
 };
 
 export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}) {
@@ -41,8 +51,11 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
   // SLA first: its due instants are part of the change notifications and rules may read.
   const sla = createSlaService(ctx);
   ticketChanges.subscribe(sla.onTicketChange);
-  const slaSweep = createSlaSweep(ctx, sla);
+  // The SLA sweep tells the rules of each warning and breach, in its own transaction.
+  const slaSweep = createSlaSweep(ctx, sla, onSlaCrossing);
   subscribeNotifications(ticketChanges);
+  // Rules: each change records the event to evaluate in its transaction; the engine runs after commit.
+  ticketChanges.subscribe(onTicketChangeForRules);
   const tickets = createTicketsService(
     { prisma, settings: ctx.settings, storage, hooks: ticketChanges },
     { logger: ctx.logger },
@@ -51,14 +64,45 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
   // With the direct resolvers of auth/ and inbound/ registered (mail-worker.ts).
   const mailWorker = createAppMailWorker(ctx);
 
+  const reference = createReferenceData(prisma);
+  const replies = createRepliesService({
+    prisma,
+    reference,
+    timeZone: async () => (await ctx.settings.get()).timeZone,
+  });
+  const rules = createRuleEngine(ctx, {
+    tickets,
+    // A rule's canned reply: a shared reply, as an admin would insert it, signed by the desk.
+    async renderReply(replyId, number) {
+      const name = (await ctx.settings.get()).helpdeskName;
+      const user = { id: 0, role: 'ADMIN' as const, name, organizationId: null, isOrgManager: false };
+      return (await replies.render(user, replyId, await replies.ticketFor(user, number))).text;
+    },
+    assignByDepartment:
+      overrides.assignByDepartment ?? ((number, actor) => tickets.assignByDepartment(number, { actor })),
+  });
+  const fireTimeRules = createTimeTrigger(ctx);
+
   const jobs: Job[] = [
     mailJob(mailWorker, live),
-    { name: 'auto-close', everyMs: 10 * 60_000, exclusive: true, run: () => tickets.autoCloseResolved() },
+    // Woken by the NOTIFY each rule event sends on commit; the interval only catches what a lost
+    // wake-up (or a lease after a crash) left behind.
+    { name: 'rules', everyMs: 5_000, run: () => rules.drain(), start: () => live.onOutbox(() => void rules.drain()) },
+    // Auto-close is the built-in rule "RESOLVED for N days → close" (the add_rules migration).
+    {
+      name: 'rule-time',
+      everyMs: 60_000,
+      exclusive: true,
+      run: async () => {
+        const fired = await fireTimeRules();
+        if (fired > 0) await rules.drain();
+        return fired;
+      },
+    },
     { name: 'orphan-files', everyMs: 60 * 60_000, exclusive: true, run: () => removeOrphanFiles(prisma, storage) },
     { name: 'sla-sweep', everyMs: 60_000, exclusive: true, run: () => slaSweep() },
   ];
   const inbound = createInboundService(ctx, tickets, storage);
-  const reference = createReferenceData(prisma);
   if (ctx.env.IMAP_URL) {
     const poller = createImapPoller({
       url: ctx.env.IMAP_URL,
@@ -84,7 +128,10 @@ export function createServices(ctx: AppContext, overrides: ServiceOverrides = {}
     ticketLists: createTicketLists(ctx),
     search: createTicketSearch(ctx),
     reference,
-    replies: createRepliesService({ prisma, reference, timeZone: async () => (await ctx.settings.get()).timeZone }),
+    replies,
+    rules,
+    fireTimeRules,
+    rulesAdmin: createRulesService(ctx, { fireTimeRules }),
     organizationMembers: createOrganizationMembers(prisma),
     attachments: createAttachmentsService(ctx),
     inbound,

@@ -45,7 +45,6 @@ const ZSettings = z.object({
   helpdeskName: text({ max: 80 }),
   registrationEnabled: checkbox(),
   timeZone: text({ max: 64 }).refine(isValidTimeZone, { error: 'invalidTimeZone' }),
-  autoCloseDays: days(1, 90),
   reopenWindowDays: days(0, 365),
   inboundUnknownSender: z.enum(inboundUnknownSenderPolicies, { error: 'invalidChoice' }),
 });

@@ -8,7 +8,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { AssignMethod } from '../generated/prisma/enums.js';
 import { AppError } from '../lib/errors.js';
 import type { Tx } from '../tickets/ticket-changes.js';
-import { loadedTicketSelect, type TicketDeps } from '../tickets/ticket-writes.js';
+import { loadedTicketSelect, type SystemActor, type TicketDeps } from '../tickets/ticket-writes.js';
 import { applyTransition, planTransition } from '../tickets/transition-ticket.js';
 import { type Candidate, pickTechnician } from './pick-technician.js';
 
@@ -33,6 +33,8 @@ export type AutoAssignOptions = {
   version?: number;
   /** On a reopen: give it back to the technician who had it, if they are still available. */
   preferPrevious?: boolean;
+  /** Who assigns: the system, or a rule on its behalf (its name in the history, its causal chain). */
+  actor?: SystemActor;
 };
 
 /** Active technicians of the department, not absent at `now`, with their open load: one statement. */
@@ -97,7 +99,7 @@ export function createAutoAssign(deps: TicketDeps) {
 
     // Planned with the transaction's client: the lookups see (and wait on) what this transaction sees.
     const txDeps = { ...deps, prisma: tx as unknown as PrismaClient };
-    const plan = await planTransition(txDeps, 'system', ticket, 'assign', {
+    const plan = await planTransition(txDeps, options.actor ?? 'system', ticket, 'assign', {
       version: ticket.version,
       categoryId: ticket.categoryId,
       priority: ticket.priority,

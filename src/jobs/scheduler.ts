@@ -1,5 +1,5 @@
 // Background jobs inside the app process. Each is safe to run from several processes at once:
-// auto-close goes through the lifecycle (a version check refuses a double close) and the file
+// the rules go through the lifecycle (a version check refuses a double close) and the file
 // clean-up only removes files no row points to. Jobs marked `exclusive` still run in one process
 // at a time (an advisory lock per run, released when it ends): the others skip that tick.
 import type { Database } from '../db/database.js';

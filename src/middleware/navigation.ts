@@ -13,6 +13,7 @@ const configuration: NavLink[] = [
   { href: '/admin/categories', key: 'nav.categories' },
   { href: '/admin/calendars', key: 'nav.calendars' },
   { href: '/admin/sla', key: 'nav.slaPolicies' },
+  { href: '/admin/rules', key: 'nav.rules' },
   { href: '/admin/replies', key: 'nav.sharedReplies' },
   { href: '/admin/settings', key: 'nav.general' },
   { href: '/admin/mail', key: 'nav.mail' },

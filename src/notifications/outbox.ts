@@ -9,7 +9,7 @@ export const OUTBOX_CHANNEL = 'centinela_outbox';
 export const LIVE_CHANNEL = 'centinela_live';
 
 /** Changes a client's view of the ticket does not show: their live event goes to staff only. */
-const staffOnlyTopics = new Set(['comment.internal', 'sla.warning', 'sla.breach']);
+const staffOnlyTopics = new Set(['comment.internal', 'sla.warning', 'sla.breach', 'rule.notify']);
 
 type Tx = Pick<Prisma.TransactionClient, 'outboxMessage' | '$executeRaw'>;
 

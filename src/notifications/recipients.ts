@@ -32,6 +32,7 @@ export type EmailKind =
   | 'mentioned'
   | 'slaWarning'
   | 'slaBreach'
+  | 'ruleNotify'
   | 'passwordReset'
   | 'verifyEmail'
   | 'inboundRejected'
@@ -134,6 +135,14 @@ export function audiencesFor(
         { admins: true, kind: 'slaBreach' },
         { userIds: [num(payload.escalationUserId)], kind: 'slaBreach', staffWhoSeeIt: true },
       ];
+    // An automation rule's "notify" (src/rules/): a named staff member who can see the ticket, or
+    // a role's active members. Never the client: a named person is checked against the ticket's
+    // staff scope like a mention.
+    case 'rule.notify':
+      return [
+        { userIds: numList(payload.userIds), kind: 'ruleNotify', staffWhoSeeIt: true },
+        { support: payload.role === 'SUPPORT', admins: payload.role === 'ADMIN', kind: 'ruleNotify' },
+      ];
     default: {
       // A lifecycle action: its record in the table says who hears about it (maybe nobody).
       const action = topic.startsWith('ticket.') ? topic.slice('ticket.'.length) : '';
@@ -226,6 +235,7 @@ async function resolveTicketDeliveries(prisma: PrismaClient, rows: OutboxRow[]):
       if (id !== null) personIds.add(id);
     }
     for (const id of numList(row.payload.mentionedUserIds)) personIds.add(id);
+    for (const id of numList(row.payload.userIds)) personIds.add(id);
     const escalation = num(row.payload.escalationUserId);
     if (escalation !== null) personIds.add(escalation);
     personIds.add(ticket.requesterId);

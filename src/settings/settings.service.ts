@@ -7,8 +7,6 @@ export type Settings = {
   helpdeskName: string;
   registrationEnabled: boolean;
   timeZone: string;
-  /** Days a RESOLVED ticket waits for the client before the system closes it. */
-  autoCloseDays: number;
   /** Days after closing during which a client may still reopen. */
   reopenWindowDays: number;
   /** Incoming e-mail from an address with no account: make a client account, answer politely, or drop it. */
@@ -24,7 +22,6 @@ export const defaultSettings: Settings = {
   helpdeskName: 'Centinela',
   registrationEnabled: false,
   timeZone: 'America/Argentina/Buenos_Aires',
-  autoCloseDays: 5,
   reopenWindowDays: 15,
   inboundUnknownSender: 'reject',
   slaWarnPercent: 80,

@@ -91,7 +91,7 @@ const duration = () =>
     });
 
 /** Repeated checkboxes of an enum; anything else is refused. */
-const enumList = <T extends string>(values: readonly T[]) =>
+export const enumList = <T extends string>(values: readonly T[]) =>
   z
     .union([z.string(), z.array(z.string())])
     .optional()
@@ -106,7 +106,7 @@ const enumList = <T extends string>(values: readonly T[]) =>
     });
 
 /** One organization name a line; blank lines ignored, repeats (in any case) once. */
-const organizationLines = () =>
+export const organizationLines = () =>
   z
     .string()
     .optional()

@@ -36,7 +36,13 @@ export type SlaSubject = {
 const holds = <T>(allowed: readonly T[], value: T | null) =>
   allowed.length === 0 || (value !== null && allowed.includes(value));
 
-export function policyMatches(policy: SlaPolicyRule, ticket: SlaSubject): boolean {
+/** The conditions part of a policy, also the shape of an automation rule's conditions (src/rules/). */
+export type SlaConditions = Pick<
+  SlaPolicyRule,
+  'isActive' | 'priorities' | 'categoryIds' | 'departmentIds' | 'organizationIds' | 'channels'
+>;
+
+export function policyMatches(policy: SlaConditions, ticket: SlaSubject): boolean {
   return (
     policy.isActive &&
     holds(policy.priorities, ticket.priority) &&

@@ -40,7 +40,13 @@ export async function requestSlaRecompute(
 /** Crossings logged in a run; `unnotified` of them were old news or superseded (see NOTIFY_WITHIN_MS). */
 export type SweepResult = { checked: number; warnings: number; breaches: number; unnotified: number };
 
-export function createSlaSweep(ctx: AppContext, sla: SlaService) {
+/** Told of each crossing inside the sweep's transaction (the rules' SLA triggers, src/rules/). */
+export type SlaCrossingHook = (
+  tx: Prisma.TransactionClient,
+  crossing: { ticketId: number; kind: 'WARNING' | 'BREACH' },
+) => Promise<void>;
+
+export function createSlaSweep(ctx: AppContext, sla: SlaService, onCrossing?: SlaCrossingHook) {
   const { prisma } = ctx.db;
 
   return async function sweepSla(now = new Date()): Promise<SweepResult> {
@@ -88,6 +94,8 @@ export function createSlaSweep(ctx: AppContext, sla: SlaService) {
             if (written === 0) continue;
             if (kind === 'WARNING') result.warnings++;
             else result.breaches++;
+            // Rules hear of every crossing logged, old news included: they act on the ticket.
+            await onCrossing?.(tx, { ticketId: id, kind });
             // A warning whose breach has come too says nothing the breach does not.
             const superseded = kind === 'WARNING' && target.dueAt <= now;
             if (superseded || now.getTime() - at.getTime() > NOTIFY_WITHIN_MS) {

@@ -3,7 +3,15 @@
 import type { PreparedUpload } from '../attachments/upload.js';
 import { AppError } from '../lib/errors.js';
 import type { Tx } from './ticket-changes.js';
-import { attachFiles, loadScoped, type TicketDeps, withStoredFiles } from './ticket-writes.js';
+import {
+  attachFiles,
+  causeOf,
+  loadScoped,
+  type RuleActor,
+  ruleMark,
+  type TicketDeps,
+  withStoredFiles,
+} from './ticket-writes.js';
 import { type Actor, commentRights } from './tickets.policy.js';
 import type { TComment } from './tickets.schema.js';
 import { applyTransition, planTransition, type TransitionPlan } from './transition-ticket.js';
@@ -16,13 +24,18 @@ export type AddCommentOptions = {
 export function createAddComment(deps: TicketDeps) {
   const { prisma } = deps;
   return async function addComment(
-    actor: Actor,
+    by: Actor | RuleActor,
     number: number,
     input: TComment,
     uploads: PreparedUpload[],
     options: AddCommentOptions = {},
   ): Promise<void> {
-    const ticket = await loadScoped(prisma, actor, number);
+    // A rule (an internal note, a canned reply) writes as support would, but with no author: the
+    // comment carries the rule's name instead (Comment.ruleName), and it never uploads files.
+    const rule = 'kind' in by ? by : null;
+    const actor: Actor = rule ? { id: 0, role: 'SUPPORT', organizationId: null, isOrgManager: false } : (by as Actor);
+    const authorId = rule ? null : actor.id;
+    const ticket = await loadScoped(prisma, by, number);
     const rights = commentRights(actor, ticket);
     if (input.internal ? !rights.internal : !rights.public) {
       if (actor.role === 'CLIENT' && ticket.status === 'RESOLVED') {
@@ -39,21 +52,30 @@ export function createAddComment(deps: TicketDeps) {
       });
     }
     const now = new Date();
-    const isStaffReply = actor.role !== 'CLIENT' && !input.internal;
-    await withStoredFiles(deps.storage, uploads, (files) =>
+    // A rule's reply is an automatic message, not a first response (LIFECYCLE.md).
+    const isStaffReply = !rule && actor.role !== 'CLIENT' && !input.internal;
+    await withStoredFiles(deps.storage, rule ? [] : uploads, (files) =>
       prisma.$transaction(async (tx) => {
         const comment = await tx.comment.create({
-          data: { ticketId: ticket.id, authorId: actor.id, body: input.body, isInternal: input.internal },
+          data: {
+            ticketId: ticket.id,
+            authorId,
+            ruleName: rule?.name ?? null,
+            body: input.body,
+            isInternal: input.internal,
+          },
           select: { id: true },
         });
-        await attachFiles(tx, ticket.id, actor.id, files, { commentId: comment.id, isInternal: input.internal });
+        if (authorId !== null) {
+          await attachFiles(tx, ticket.id, authorId, files, { commentId: comment.id, isInternal: input.internal });
+        }
         await tx.ticketEvent.create({
           data: {
             ticketId: ticket.id,
-            actorId: actor.id,
+            actorId: authorId,
             type: 'comment',
             isInternal: input.internal,
-            data: { commentId: comment.id },
+            data: { commentId: comment.id, ...ruleMark(by) },
           },
         });
         // A comment does not bump the version: forms open elsewhere stay valid.
@@ -62,11 +84,12 @@ export function createAddComment(deps: TicketDeps) {
           data: { updatedAt: now, ...(isStaffReply && !ticket.firstResponseAt ? { firstResponseAt: now } : {}) },
         });
         await deps.hooks.emit(tx, {
+          ...causeOf(by),
           kind: 'comment',
           ticketId: ticket.id,
           number: ticket.number,
-          actorId: actor.id,
-          actorRole: actor.role,
+          actorId: authorId,
+          actorRole: rule ? null : actor.role,
           at: now,
           requesterId: ticket.requesterId,
           assigneeId: ticket.assigneeId,

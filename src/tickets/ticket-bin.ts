@@ -26,6 +26,8 @@ export async function deleteTicketsInTx(tx: Tx, where: Prisma.TicketWhereInput):
   const ids = doomed.map((ticket) => ticket.id);
   await tx.outboxMessage.deleteMany({ where: { ticketId: { in: ids } } });
   await tx.notification.deleteMany({ where: { ticketId: { in: ids } } });
+  // The time trigger's "fired for this stay" marks (src/rules/) go with their ticket.
+  await tx.ruleTimeFire.deleteMany({ where: { ticketId: { in: ids } } });
   await tx.ticket.updateMany({ where: { duplicateOfId: { in: ids } }, data: { duplicateOfId: null } });
   // After the last ticket row this takes (its duplicates), like every write: tickets, then counters.
   await moveCounters(tx, ...doomed.filter((ticket) => ticket.live).map((ticket) => ({ from: ticket, to: null })));

@@ -25,6 +25,8 @@ type Base = {
   requesterId: number;
   /** The technician holding the ticket after the change. */
   assigneeId: number | null;
+  /** Set when a rule made the change (src/rules/): how deep in a chain of rules, and which ones. */
+  cause?: { ruleId: number; depth: number; chain: number[] };
 };
 
 /** The comment written with the change, if any. */

@@ -76,6 +76,8 @@ type CommentRow = {
   body: string;
   isInternal: boolean;
   createdAt: Date;
+  /** A rule's comment: no author, the rule's name. */
+  ruleName: string | null;
   authorId: number | null;
   authorName: string | null;
   authorRole: string | null;
@@ -159,6 +161,13 @@ const ticketColumns = Prisma.raw(
     .join(', '),
 );
 
+/** An event's data as a client reads it: without the name of the rule that made the change. */
+function withoutRuleName(data: Prisma.JsonValue): Prisma.JsonValue {
+  if (!data || typeof data !== 'object' || Array.isArray(data) || !('rule' in data)) return data;
+  const { rule: _rule, ...rest } = data;
+  return rest;
+}
+
 /** `condition` unless the actor may read internal notes. */
 const staffOnly = (actor: Actor, condition: Prisma.Sql) => (canSeeInternal(actor) ? Prisma.empty : condition);
 
@@ -228,7 +237,7 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
                  (SELECT dup."number" FROM "Ticket" dup WHERE dup."id" = t."duplicateOfId") AS "duplicateOfNumber",
                  (SELECT sp."name" FROM "SlaPolicy" sp WHERE sp."id" = t."slaPolicyId") AS "slaPolicyName",
                  (SELECT coalesce(json_agg(x ORDER BY x."createdAt", x."id"), '[]')
-                    FROM (SELECT cm."id", cm."body", cm."isInternal", cm."createdAt",
+                    FROM (SELECT cm."id", cm."body", cm."isInternal", cm."createdAt", cm."ruleName",
                                  u."id" AS "authorId", u."name" AS "authorName", u."role"::text AS "authorRole"
                             FROM "Comment" cm LEFT JOIN "User" u ON u."id" = cm."authorId"
                            WHERE cm."ticketId" = t."id" ${staffOnly(actor, Prisma.sql`AND cm."isInternal" = false`)}) x
@@ -255,8 +264,10 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
       const rule = { reopenWindowDays: settings.reopenWindowDays };
       return {
         ticket,
-        comments: jsonRows<CommentRow>(comments).map(({ authorId, authorName, authorRole, ...comment }) => ({
+        comments: jsonRows<CommentRow>(comments).map(({ authorId, authorName, authorRole, ruleName, ...comment }) => ({
           ...comment,
+          // A rule's name is the admin's internal wording: staff read it, a client reads "Sistema".
+          ruleName: canSeeInternal(actor) ? ruleName : null,
           createdAt: utcDate(comment.createdAt),
           author: authorId === null ? null : { id: authorId, name: authorName ?? '', role: authorRole as Role },
         })),
@@ -266,6 +277,7 @@ export function createTicketPage(deps: { prisma: PrismaClient; settings: Setting
         })),
         events: jsonRows<EventRow>(events).map(({ actorName, id, ...event }) => ({
           ...event,
+          data: canSeeInternal(actor) ? event.data : withoutRuleName(event.data),
           id: BigInt(id),
           createdAt: utcDate(event.createdAt),
           actor: actorName === null ? null : { name: actorName },

@@ -171,6 +171,7 @@ export function buildTicketPage(detail: Detail, actor: TicketPageActor, extras: 
     body: c.body,
     createdAt: c.createdAt,
     authorName: c.author?.name ?? null,
+    ruleName: c.ruleName ?? null,
     authorRoleKey: c.author ? `roles.${c.author.role}` : null,
     initials: c.author ? initialsOf(c.author.name) : '·',
     avatarClass: c.author ? avatarClassOf(c.author.id) : 'avatar-system',

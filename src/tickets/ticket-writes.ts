@@ -12,7 +12,31 @@ import { LookupError, type Lookups } from './ticket-lifecycle.js';
 import { isInWork } from './ticket-statuses.js';
 import { type Actor, ticketScopeFor } from './tickets.policy.js';
 
-export type SystemActor = 'system';
+/**
+ * A rule acting for the system (src/rules/): the lifecycle table sees the system (capacity
+ * `system`), the history shows the rule's name, and what the change triggers carries the causal
+ * chain — `depth` (1 for a rule acting on a person's change, +1 per rule in between) and the ids
+ * of every rule on the way — so no rule runs on an event it caused and the chain stops at a depth.
+ */
+export type RuleActor = { kind: 'rule'; ruleId: number; name: string; depth: number; chain: number[] };
+/** The system: a job (`'system'`) or a rule on its behalf. */
+export type SystemActor = 'system' | RuleActor;
+
+export const isSystemActor = (actor: Actor | SystemActor): actor is SystemActor =>
+  actor === 'system' || 'kind' in actor;
+/** The rule behind an actor, if it is one. */
+export const ruleOf = (actor: Actor | SystemActor): RuleActor | null =>
+  actor !== 'system' && 'kind' in actor ? actor : null;
+/** What a change made by a rule carries to the subscribers (see TicketChange.cause). */
+export const causeOf = (actor: Actor | SystemActor) => {
+  const rule = ruleOf(actor);
+  return rule ? { cause: { ruleId: rule.ruleId, depth: rule.depth, chain: rule.chain } } : {};
+};
+/** The history's mark of a rule's change: TicketEvent.data.rule (shown as "Regla: <name>"). */
+export const ruleMark = (actor: Actor | SystemActor) => {
+  const rule = ruleOf(actor);
+  return rule ? { rule: rule.name } : {};
+};
 
 /** What the ticket use cases are built from (see services.ts). */
 export type TicketDeps = {
@@ -62,7 +86,7 @@ export type LoadedTicket = {
 export const stale = () => new AppError('STALE', 'tickets.errors.stale');
 
 export const scopeOf = (actor: Actor | SystemActor) =>
-  actor === 'system' ? { deletedAt: null } : ticketScopeFor(actor);
+  isSystemActor(actor) ? { deletedAt: null } : ticketScopeFor(actor);
 
 /** Loads a ticket the actor may see, or 404 — the same answer as for one that does not exist. */
 export async function loadScoped(
@@ -236,6 +260,6 @@ export async function validated<T>(step: () => T | Promise<T>): Promise<T> {
 }
 
 export async function lifecycleRules(settings: SettingsService) {
-  const { reopenWindowDays, autoCloseDays } = await settings.get();
-  return { reopenWindowDays, autoCloseDays };
+  const { reopenWindowDays } = await settings.get();
+  return { reopenWindowDays };
 }

@@ -95,13 +95,14 @@ export type ReopenRule = { reopenWindowDays: number; now?: Date };
 
 /** Lifecycle check plus the rules around the table (a client's reopen window). */
 export function mayTakeAction(
-  actor: Actor | 'system',
+  actor: Actor | 'system' | { kind: 'rule' },
   ticket: PolicyTicket,
   action: TicketAction,
   rule: ReopenRule,
 ): { ok: true; to: TicketStatus } | { ok: false; reason: 'not_allowed_in_state' | 'not_your_role' | 'reopen_window' } {
   if (ticket.deletedAt) return { ok: false, reason: 'not_allowed_in_state' };
-  const capacities = capacitiesOf(actor as TicketActor | 'system', ticket);
+  // A rule acts for the system: the table gives it exactly the system's capacity.
+  const capacities = capacitiesOf(actor !== 'system' && 'kind' in actor ? 'system' : (actor as TicketActor), ticket);
   const check = checkTransition(action, ticket.status, capacities);
   if (!check.ok) return check;
   if (action === 'reopen' && check.capacity === 'owner' && ticket.status === 'CLOSED' && !capacities.has('support')) {

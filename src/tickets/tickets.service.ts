@@ -4,7 +4,6 @@
 import { createAutoAssign } from '../assignment/auto-assign.js';
 import type { Logger } from '../lib/logger.js';
 import { createAddComment } from './add-comment.js';
-import { createAutoClose } from './auto-close.js';
 import { createCreateTicket } from './create-ticket.js';
 import { createRecordOnSite } from './record-on-site.js';
 import { createReplyWithAction } from './reply-with-action.js';
@@ -54,7 +53,6 @@ export function createTicketsService(deps: TicketDeps, options: { logger?: Logge
     updateProperties: createUpdateProperties(deps),
     recordOnSite: createRecordOnSite(deps),
     ...createTicketBin(deps),
-    autoCloseResolved: createAutoClose(deps, transitionTicket),
     /** "Assign per the department's method" (the rules engine's action; reports why it did not). */
     assignByDepartment,
     ...page,

@@ -9,13 +9,18 @@ import { type ActionInput, type Effects, lifecycle, type TicketAction } from './
 import { queueRankOf, urgencyOf } from './ticket-statuses.js';
 import {
   attachFiles,
+  causeOf,
   classificationChanges,
   compareAndSet,
   createLookups,
+  isSystemActor,
   type LoadedTicket,
   lifecycleRules,
   loadScoped,
   moveCounters,
+  type RuleActor,
+  ruleMark,
+  ruleOf,
   type StoredFile,
   type SystemActor,
   stale,
@@ -33,6 +38,8 @@ export type TransitionPlan = {
   actorRole: Role | null;
   effects: Effects;
   now: Date;
+  /** The rule taking the action on the system's behalf, if any. */
+  rule: RuleActor | null;
 };
 
 /**
@@ -76,10 +83,11 @@ export async function planTransition<A extends TicketAction>(
   return {
     ticket,
     action,
-    actorId: actor === 'system' ? null : actor.id,
-    actorRole: actor === 'system' ? null : actor.role,
+    actorId: isSystemActor(actor) ? null : actor.id,
+    actorRole: isSystemActor(actor) ? null : actor.role,
     effects,
     now,
+    rule: ruleOf(actor),
   };
 }
 
@@ -91,8 +99,15 @@ export async function applyTransition(
   files: StoredFile[] = [],
 ): Promise<TicketChange> {
   const { ticket, action, effects, now, actorId, actorRole } = plan;
+  const byRule = plan.rule ? ruleMark(plan.rule) : {};
   const to = lifecycle[action].to;
-  const data: Record<string, unknown> = { ...effects.set, status: to, queueRank: queueRankOf(to) };
+  const data: Record<string, unknown> = {
+    ...effects.set,
+    status: to,
+    queueRank: queueRankOf(to),
+    // The rules' "N hours in status X" counts from here (a self-transition starts a new stay too).
+    statusChangedAt: now,
+  };
   const fields: FieldChange[] = [];
 
   if (effects.classification) {
@@ -161,13 +176,25 @@ export async function applyTransition(
         to,
         isInternal: false,
         data: {
+          ...byRule,
           ...effects.data,
           ...(comment ? { commentId: comment.id } : {}),
           ...(effects.comment?.isProposal ? { proposal: true } : {}),
         },
       },
       ...(assignee
-        ? [{ ticketId: ticket.id, actorId, type: 'assigned', action, from: null, to: assignee.name, isInternal: false }]
+        ? [
+            {
+              ticketId: ticket.id,
+              actorId,
+              type: 'assigned',
+              action,
+              from: null,
+              to: assignee.name,
+              isInternal: false,
+              data: byRule,
+            },
+          ]
         : []),
       // Category, priority and department chosen with the action are in the history like any edit.
       ...fields
@@ -180,7 +207,7 @@ export async function applyTransition(
           from: change.from === null ? null : String(change.from),
           to: change.to === null ? null : String(change.to),
           isInternal: false,
-          data: { field: change.field },
+          data: { field: change.field, ...byRule },
         })),
     ],
   });
@@ -199,6 +226,7 @@ export async function applyTransition(
     to,
     fields,
     comment,
+    ...(plan.rule ? causeOf(plan.rule) : {}),
   };
   await deps.hooks.emit(tx, change);
   return change;

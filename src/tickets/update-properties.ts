@@ -6,12 +6,16 @@ import { AppError, forbidden, validationError } from '../lib/errors.js';
 import type { FieldChange, Tx } from './ticket-changes.js';
 import { isFinal, urgencyOf } from './ticket-statuses.js';
 import {
+  causeOf,
   classificationChanges,
   compareAndSet,
   createLookups,
   type LoadedTicket,
   lifecycleRules,
   loadScoped,
+  type RuleActor,
+  ruleMark,
+  ruleOf,
   stale,
   type TicketDeps,
   validated,
@@ -24,7 +28,7 @@ export function createUpdateProperties(deps: TicketDeps) {
   const { prisma } = deps;
 
   /** The classification edits, checked against the database (active category and department). */
-  async function checkedChanges(actor: Actor, ticket: LoadedTicket, input: TProperties) {
+  async function checkedChanges(actor: Actor | RuleActor, ticket: LoadedTicket, input: TProperties) {
     const look = createLookups(prisma, actor);
     await validated(async () => {
       if (input.categoryId !== null) await look.category(input.categoryId);
@@ -35,7 +39,7 @@ export function createUpdateProperties(deps: TicketDeps) {
 
   async function writeClassification(
     tx: Tx,
-    actor: Actor,
+    actor: Actor | RuleActor,
     ticket: LoadedTicket,
     input: TProperties,
     fields: FieldChange[],
@@ -46,22 +50,24 @@ export function createUpdateProperties(deps: TicketDeps) {
       priority: input.priority,
       urgency: urgencyOf(input.priority),
     });
+    const person = ruleOf(actor) ? null : (actor as Actor);
     await tx.ticketEvent.createMany({
       data: fields.map((change) => ({
         ticketId: ticket.id,
-        actorId: actor.id,
+        actorId: person?.id ?? null,
         type: 'field',
         from: change.from === null ? null : String(change.from),
         to: change.to === null ? null : String(change.to),
-        data: { field: change.field },
+        data: { field: change.field, ...ruleMark(actor) },
       })),
     });
     await deps.hooks.emit(tx, {
+      ...causeOf(actor),
       kind: 'properties',
       ticketId: ticket.id,
       number: ticket.number,
-      actorId: actor.id,
-      actorRole: actor.role,
+      actorId: person?.id ?? null,
+      actorRole: person?.role ?? null,
       at: new Date(),
       requesterId: ticket.requesterId,
       assigneeId: ticket.assigneeId,
@@ -70,7 +76,22 @@ export function createUpdateProperties(deps: TicketDeps) {
     });
   }
 
-  return async function updateProperties(actor: Actor, number: number, input: TProperties): Promise<void> {
+  /**
+   * A rule's "set priority / category / department" (src/rules/): the same checks as a person's
+   * edit — not on a final ticket, only active choices, the version — and the same history, with
+   * the rule's name. A rule never picks a technician here (its "assign" follows the department).
+   */
+  async function asRule(actor: RuleActor, number: number, input: TProperties): Promise<void> {
+    const ticket = await loadScoped(prisma, actor, number);
+    if (isFinal(ticket.status) || ticket.deletedAt) throw new AppError('CONFLICT', 'tickets.errors.finalTicket');
+    if (input.version !== ticket.version) throw stale();
+    const fields = await checkedChanges(actor, ticket, input);
+    if (fields.length === 0) return;
+    await prisma.$transaction((tx) => writeClassification(tx, actor, ticket, input, fields));
+  }
+
+  return async function updateProperties(actor: Actor | RuleActor, number: number, input: TProperties): Promise<void> {
+    if ('kind' in actor) return asRule(actor, number, input);
     if (!canEditClassification(actor)) throw forbidden();
     const ticket = await loadScoped(prisma, actor, number);
     if (isFinal(ticket.status) || ticket.deletedAt) throw new AppError('CONFLICT', 'tickets.errors.finalTicket');

@@ -192,13 +192,14 @@ describe('a camera ticket from filing to closure', () => {
     }
   });
 
-  it('auto-close: a ticket RESOLVED for longer than the setting is closed by the system', async () => {
+  it('auto-close: a ticket RESOLVED for longer than the built-in rule says is closed by the system', async () => {
     const res = await act(support, number, 'resolve_direct', { message: 'Reemplazamos la cámara completa.' });
     expect(res.status).toBe(302);
-    const tickets = t.services.tickets;
-    expect(await tickets.autoCloseResolved(new Date())).toBe(0);
+    const { fireTimeRules, rules } = t.services;
+    expect(await fireTimeRules(new Date())).toBe(0);
     const sixDaysLater = new Date(Date.now() + 6 * 86_400_000);
-    expect(await tickets.autoCloseResolved(sixDaysLater)).toBe(1);
+    expect(await fireTimeRules(sixDaysLater)).toBe(1);
+    await rules.drain();
     const ticket = await t.db.prisma.ticket.findUniqueOrThrow({ where: { number } });
     expect(ticket.status).toBe('CLOSED');
     const last = await t.db.prisma.ticketEvent.findFirstOrThrow({
