@@ -7,6 +7,7 @@ import { hashPassword } from '../lib/password.js';
 import { referenceChanged, registerCache } from '../reference/reference-data.js';
 import { deleteTicketsInTx } from '../tickets/ticket-bin.js';
 import { demoReplyRows } from './demo-replies.js';
+import { removeDemoRules, seedDemoRules } from './demo-rules.js';
 import { removeDemoSlaPolicies, seedDemoSlaPolicies } from './demo-sla.js';
 
 export const demoAccounts = [
@@ -113,6 +114,7 @@ export async function seedDemoData(prisma: PrismaClient, options: { password?: s
     }
     await tx.cannedReply.createMany({ data: demoReplyRows(departments) });
     await seedDemoSlaPolicies(tx);
+    await seedDemoRules(tx);
     // Monitoring answers around the clock: its department runs on the "24×7" calendar.
     const allDay = await tx.businessCalendar.findUnique({ where: { name: '24×7' }, select: { id: true } });
     if (allDay)
@@ -182,6 +184,7 @@ export async function removeDemoData(
     await tx.user.deleteMany({ where: { isDemo: true } });
     await tx.cannedReply.deleteMany({ where: { isDemo: true } });
     await removeDemoSlaPolicies(tx);
+    await removeDemoRules(tx);
     // Demo organizations go unless a real user or ticket has since been added to one.
     await tx.organization.deleteMany({
       where: { isDemo: true, users: { none: {} }, children: { none: {} }, tickets: { none: {} } },

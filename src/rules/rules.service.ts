@@ -190,7 +190,8 @@ export function createRulesService(ctx: Pick<AppContext, 'db'>, _deps: { fireTim
       if (before.builtIn) throw new AppError('CONFLICT', 'rules.errors.builtIn');
       const data = await columnsOf(input, before);
       await write(async (tx) => {
-        await tx.rule.update({ where: { id }, data, select: { id: true } });
+        // An edited demo rule is the desk's own: removing the demo data keeps it.
+        await tx.rule.update({ where: { id }, data: { ...data, isDemo: false }, select: { id: true } });
         await audit(tx, actorId, 'update', id, { name: input.name });
       });
     },

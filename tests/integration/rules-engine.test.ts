@@ -4,6 +4,7 @@
 // changed; a rule's internal note never reaches the client; the time trigger (and the built-in
 // auto-close) fires once per stay.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { removeDemoData, seedDemoData } from '../../src/demo/demo.service.js';
 import { createRuleEngine, recordRuleEvent } from '../../src/rules/rule-engine.js';
 import type { RuleAction } from '../../src/rules/rules.js';
 import type { Actor } from '../../src/tickets/tickets.policy.js';
@@ -268,9 +269,11 @@ describe('rule engine', () => {
     expect(details).toEqual([
       'tickets.errors.finalTicket',
       'tickets.errors.notAllowedInState',
-      // No assignByDepartment injected: refused, not guessed.
-      'rules.errors.noAutoAssign',
+      // The department's method only assigns a ticket waiting for a technician (NEW, REOPENED).
+      'rules.errors.assignSkipped',
     ]);
+    const [assignRun] = await runsOf((rules[2] as { id: number }).id);
+    expect(JSON.parse(assignRun?.detail ?? '{}').params).toMatchObject({ skipped: 'not_waiting' });
   });
 
   it("a rule's internal note is on the staff's page under the rule's name and never on the client's", async () => {
@@ -471,5 +474,31 @@ describe('time trigger', () => {
     await t.services.rules.drain();
     const ticket = await ticketOf(number);
     expect(await t.db.prisma.comment.count({ where: { ticketId: ticket.id, ruleName: 'Sin atender' } })).toBe(1);
+  });
+});
+
+describe('the demo rule', () => {
+  it('makes a ticket whose subject says "urgente" critical, with a note for staff; removing the demo takes the rule', async () => {
+    const { prisma } = t.db;
+    await seedDemoData(prisma, { password: 'demo password 2026' });
+    const rule = await prisma.rule.findUniqueOrThrow({ where: { name: 'Urgente por asunto' } });
+    expect(rule.isDemo).toBe(true);
+    const number = await file('URGENTE: el panel de alarma no reporta');
+    await t.services.rules.drain();
+    const ticket = await ticketOf(number);
+    expect(ticket.priority).toBe('CRITICAL');
+    const notes = await prisma.comment.findMany({ where: { ticketId: ticket.id, ruleName: 'Urgente por asunto' } });
+    expect(notes.map((note) => note.isInternal)).toEqual([true]);
+    // Another subject is left alone.
+    const calm = await file('Consulta por la factura');
+    await t.services.rules.drain();
+    expect((await ticketOf(calm)).priority).toBe('MEDIUM');
+
+    // Removing the demo needs a real admin to hand the desk to.
+    const admin = await createUser(prisma, { role: 'ADMIN' });
+    await removeDemoData(prisma, admin.id, async () => {});
+    expect(await prisma.rule.count({ where: { name: 'Urgente por asunto' } })).toBe(0);
+    const positions = (await prisma.rule.findMany({ orderBy: { position: 'asc' } })).map((r) => r.position);
+    expect(positions).toEqual(positions.map((_, i) => i + 1));
   });
 });
