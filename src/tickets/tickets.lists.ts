@@ -175,10 +175,15 @@ export function createTicketLists(ctx: AppContext) {
     if (!canBrowseQueue(actor)) throw forbidden();
     const sort = queueSorts[filters.sort];
     const where: Prisma.Sql[] = [Prisma.sql`t."deletedAt" IS NULL`];
+    // Only open tickets have a due instant (sla-clock.ts): with an SLA filter or the due order the
+    // open-status test is implied, and stated it makes the planner multiply two selectivities it
+    // takes for independent (6 % × 6 %) and pick a bitmap AND that sorts every overdue ticket.
+    const dueOnly = filters.sla !== undefined || filters.sort === 'due';
     if (filters.status === undefined) {
-      where.push(
-        Prisma.sql`t."status" IN (${Prisma.join(openStatuses.map((status) => Prisma.sql`${status}::"TicketStatus"`))})`,
-      );
+      if (!dueOnly)
+        where.push(
+          Prisma.sql`t."status" IN (${Prisma.join(openStatuses.map((status) => Prisma.sql`${status}::"TicketStatus"`))})`,
+        );
     } else if (filters.status !== 'all') {
       where.push(Prisma.sql`t."status" = ${filters.status}::"TicketStatus"`);
     }
