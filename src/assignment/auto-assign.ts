@@ -80,12 +80,13 @@ export function createAutoAssign(deps: TicketDeps) {
     // The table's assign needs a category; a ticket without one waits for triage.
     if (ticket.categoryId === null) return { skipped: 'no_category' };
     // The department row is the turnstile: concurrent assignments in one department take turns,
-    // so two tickets created at once never read the same cursor (or the same loads).
+    // so two tickets created at once never read the same cursor (or the same loads). NO KEY: the
+    // tickets being filed into the department meanwhile (their key-share locks) need not wait.
     const [department] = await tx.$queryRaw<
       { assignMethod: AssignMethod; lastAutoAssigneeId: number | null; isActive: boolean }[]
     >`
       SELECT "assignMethod", "lastAutoAssigneeId", "isActive" FROM "Department"
-      WHERE id = ${ticket.departmentId} FOR UPDATE`;
+      WHERE id = ${ticket.departmentId} FOR NO KEY UPDATE`;
     // A retired department routes nothing new; support reclassifies.
     if (!department?.isActive) return { skipped: 'no_department' };
     if (department.assignMethod === 'MANUAL') return { skipped: 'manual' };

@@ -22,11 +22,18 @@ export function createTicketsService(deps: TicketDeps, options: { logger?: Logge
   // Automatic assignment runs after the client's change committed, as its own transaction: it
   // can never undo or fail a ticket's creation or reopening — a failure is only logged.
   const autoAssign = async (number: number, autoOptions: Parameters<typeof assignByDepartment>[1]) => {
-    try {
-      const result = await assignByDepartment(number, autoOptions);
-      options.logger?.debug({ ticket: number, ...result }, 'automatic assignment');
-    } catch (error) {
-      options.logger?.error({ err: error, ticket: number }, 'automatic assignment failed');
+    // Twice: on a loaded server a lock or a pool connection can time out once; the version check
+    // keeps a second try from overriding anything a person did meanwhile.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await assignByDepartment(number, autoOptions);
+        options.logger?.debug({ ticket: number, ...result }, 'automatic assignment');
+        return;
+      } catch (error) {
+        if (attempt < 2) continue;
+        options.logger?.error({ err: error, ticket: number }, 'automatic assignment failed');
+        return;
+      }
     }
   };
   const createTicket = createCreateTicket(deps);

@@ -362,4 +362,17 @@ describe('when the automatic assignment fails', () => {
       logged.mockRestore();
     }
   });
+
+  it('a failure that does not repeat (a lock timing out once) is tried again and the ticket assigned', async () => {
+    const { categoryId, technicians } = await team('ROUND_ROBIN', 1);
+    let failures = 1;
+    t.services.ticketChanges.subscribe(async (_tx, change) => {
+      if (failures > 0 && change.kind === 'transition' && change.action === 'assign' && change.actorId === null) {
+        failures--;
+        throw new Error('lock timeout');
+      }
+    });
+    const number = await file(categoryId);
+    expect(await ticketOf(number)).toMatchObject({ status: 'ASSIGNED', assigneeId: technicians[0]?.id });
+  });
 });
