@@ -627,25 +627,11 @@ async function ticketScenarios(
     ['queue ?sort=newest', '/queue?sort=newest'],
     [`queue ?departmentId=${seed.departmentId}`, `/queue?departmentId=${seed.departmentId}`],
     ['queue ?assignee=none', '/queue?assignee=none'],
-  ];
-  for (const [name, start] of queues) {
-    const paths = await pagesOf(support, start, PAGES, checks, name);
-    scenarios.push({ name: `${name}, page 1`, client: support, paths: [start], targets: queue, firstPage: 1 });
-    if (paths.length > 1)
-      scenarios.push({
-        name: `${name}, pages 2–${paths.length}`,
-        client: support,
-        paths: paths.slice(1),
-        targets: queue,
-        firstPage: 2,
-      });
-  }
-  const slaQueues: [string, string][] = [
     ['queue ?sla=at_risk', '/queue?sla=at_risk'],
     ['queue ?sla=breached', '/queue?sla=breached'],
     ['queue ?sort=due', '/queue?sort=due'],
   ];
-  for (const [name, start] of slaQueues) {
+  for (const [name, start] of queues) {
     const paths = await pagesOf(support, start, PAGES, checks, name);
     scenarios.push({ name: `${name}, page 1`, client: support, paths: [start], targets: queue, firstPage: 1 });
     if (paths.length > 1)

@@ -2,12 +2,12 @@
 // "urgente" becomes critical, with a note for staff. Flagged isDemo: "remove demo data" takes it
 // unless an admin has edited it since (then it is theirs).
 import type { Prisma } from '../generated/prisma/client.js';
+import { lockRuleOrder, renumberRules } from '../rules/rules.service.js';
 
 export const demoRuleName = 'Urgente por asunto';
 
 export async function seedDemoRules(tx: Prisma.TransactionClient): Promise<void> {
-  // The same lock as the rules' own writes: two rules created at once never share a position.
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rule-order'))`;
+  await lockRuleOrder(tx);
   const taken = await tx.rule.findFirst({
     where: { name: { equals: demoRuleName, mode: 'insensitive' } },
     select: { id: true },
@@ -33,13 +33,7 @@ export async function seedDemoRules(tx: Prisma.TransactionClient): Promise<void>
 }
 
 export async function removeDemoRules(tx: Prisma.TransactionClient): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rule-order'))`;
+  await lockRuleOrder(tx);
   await tx.rule.deleteMany({ where: { isDemo: true } });
-  // Positions 1..n again, in the order they had.
-  const rows = await tx.rule.findMany({
-    orderBy: [{ position: 'asc' }, { id: 'asc' }],
-    select: { id: true, position: true },
-  });
-  for (const [index, row] of rows.entries())
-    if (row.position !== index + 1) await tx.rule.update({ where: { id: row.id }, data: { position: index + 1 } });
+  await renumberRules(tx);
 }

@@ -35,6 +35,20 @@ const ruleSelect = {
   lastRunAt: true,
 } as const;
 
+/** Taken by every write that changes the rules' order, so two at once never share a position. */
+export async function lockRuleOrder(tx: Tx) {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rule-order'))`;
+}
+
+/** Positions 1..n in the given order (default: the current one), writing only the rows that move. */
+export async function renumberRules(tx: Tx, ordered?: { id: number; position: number }[]) {
+  const rows =
+    ordered ??
+    (await tx.rule.findMany({ orderBy: [{ position: 'asc' }, { id: 'asc' }], select: { id: true, position: true } }));
+  for (const [index, row] of rows.entries())
+    if (row.position !== index + 1) await tx.rule.update({ where: { id: row.id }, data: { position: index + 1 } });
+}
+
 export type StoredRule = RuleDefinition & { builtIn: string | null; isActive: boolean; lastRunAt: Date | null };
 
 export function createRulesService(ctx: Pick<AppContext, 'db'>, _deps: { fireTimeRules?: () => Promise<number> } = {}) {
@@ -106,10 +120,6 @@ export function createRulesService(ctx: Pick<AppContext, 'db'>, _deps: { fireTim
     };
   }
 
-  async function orderedIds(tx: Tx) {
-    return tx.rule.findMany({ orderBy: [{ position: 'asc' }, { id: 'asc' }], select: { id: true, position: true } });
-  }
-
   return {
     get,
 
@@ -173,8 +183,7 @@ export function createRulesService(ctx: Pick<AppContext, 'db'>, _deps: { fireTim
     async create(input: TRuleForm, actorId: number) {
       const data = await columnsOf(input, null);
       return write(async (tx) => {
-        // Locks the order so two rules created at once do not take the same position.
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rule-order'))`;
+        await lockRuleOrder(tx);
         const last = await tx.rule.aggregate({ _max: { position: true } });
         const rule = await tx.rule.create({
           data: { ...data, position: (last._max.position ?? 0) + 1 },
@@ -216,8 +225,11 @@ export function createRulesService(ctx: Pick<AppContext, 'db'>, _deps: { fireTim
 
     async move(id: number, direction: 'up' | 'down', actorId: number) {
       return write(async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('rule-order'))`;
-        const ordered = await orderedIds(tx);
+        await lockRuleOrder(tx);
+        const ordered = await tx.rule.findMany({
+          orderBy: [{ position: 'asc' }, { id: 'asc' }],
+          select: { id: true, position: true },
+        });
         const from = ordered.findIndex((row) => row.id === id);
         if (from === -1) throw notFound();
         const to = direction === 'up' ? from - 1 : from + 1;
@@ -225,10 +237,7 @@ export function createRulesService(ctx: Pick<AppContext, 'db'>, _deps: { fireTim
         if (!other) return { moved: false };
         ordered[to] = ordered[from] as { id: number; position: number };
         ordered[from] = other;
-        for (const [index, row] of ordered.entries()) {
-          if (row.position !== index + 1)
-            await tx.rule.update({ where: { id: row.id }, data: { position: index + 1 } });
-        }
+        await renumberRules(tx, ordered);
         await audit(tx, actorId, 'move', id, { from: from + 1, to: to + 1 });
         return { moved: true };
       });
@@ -246,7 +255,9 @@ export function createRulesService(ctx: Pick<AppContext, 'db'>, _deps: { fireTim
       const rule = await get(id);
       if (rule.builtIn) throw new AppError('CONFLICT', 'rules.errors.builtInNotDeletable');
       await write(async (tx) => {
+        await lockRuleOrder(tx);
         await tx.rule.delete({ where: { id } });
+        await renumberRules(tx);
         await audit(tx, actorId, 'delete', id, { name: rule.name });
       });
     },
